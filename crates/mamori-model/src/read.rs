@@ -1,0 +1,451 @@
+//! Streaming readers: files on disk to configuration items, never the whole inventory at once.
+//!
+//! Two layouts exist. JSON Lines (one record a line: an item, a change notification, or an
+//! API result) is cut into batches of raw lines that worker threads decode in parallel, so
+//! that reading stays I/O-bound. A single JSON document (an AWS Config snapshot or history
+//! file, a saved API result, a JSON array, a pretty-printed item) is decoded here with a
+//! streaming visitor that hands items on as the array is read. Either may be gzip-compressed;
+//! compression is recognised by its magic bytes, not by the file name.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::item::{ConfigItem, ItemError, RawItem};
+
+/// Raw JSON Lines text handed to a worker at a time.
+const BATCH_BYTES: usize = 1 << 20;
+/// Items decoded from a document handed on at a time.
+const BATCH_ITEMS: usize = 2_000;
+
+/// Why the inventory could not be read. Every variant names the file, and the line or item
+/// where that is known.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("cannot open `{path}`: {source}")]
+    Open { path: PathBuf, source: io::Error },
+    #[error("cannot read `{path}` near line {line}: {source}")]
+    Read { path: PathBuf, line: u64, source: io::Error },
+    #[error("`{path}` line {line}: invalid JSON: {message}")]
+    Json { path: PathBuf, line: u64, message: String },
+    #[error("`{path}` line {line}: {source}")]
+    Item { path: PathBuf, line: u64, source: ItemError },
+    #[error("`{path}`: {message}")]
+    Document { path: PathBuf, message: String },
+    #[error("`{path}` is neither a file nor a directory")]
+    NotFound { path: PathBuf },
+}
+
+/// A unit of work produced by [`read_inventory`].
+pub struct Batch {
+    pub path: Arc<Path>,
+    pub content: BatchContent,
+}
+
+pub enum BatchContent {
+    /// Whole JSON Lines; `first_line` is the 1-based number of the first one.
+    Lines { first_line: u64, text: Vec<u8> },
+    /// Items already decoded from a JSON document.
+    Items(Vec<ConfigItem>),
+}
+
+impl Batch {
+    /// Decode the batch, appending its items to `out`. Items of deleted or unrecorded
+    /// resources are counted in `skipped` and not returned.
+    pub fn decode(self, out: &mut Vec<ConfigItem>, skipped: &mut u64) -> Result<(), InventoryError> {
+        let mut push = |item: ConfigItem| {
+            if item.is_deleted_or_unrecorded() {
+                *skipped += 1;
+            } else {
+                out.push(item);
+            }
+        };
+        match self.content {
+            BatchContent::Items(items) => items.into_iter().for_each(push),
+            BatchContent::Lines { first_line, text } => {
+                for (offset, line) in text.split(|&byte| byte == b'\n').enumerate() {
+                    let number = first_line + offset as u64;
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    let raw: RawItem = serde_json::from_slice(line).map_err(|err| InventoryError::Json {
+                        path: self.path.to_path_buf(),
+                        line: number,
+                        message: err.to_string(),
+                    })?;
+                    let items = raw.into_items().map_err(|source| InventoryError::Item {
+                        path: self.path.to_path_buf(),
+                        line: number,
+                        source,
+                    })?;
+                    items.into_iter().for_each(&mut push);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What reading found besides items.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReadStats {
+    pub files: u64,
+    /// Files in a directory that are not inventory files by their name (README, .DS_Store).
+    pub files_ignored: u64,
+}
+
+/// Walk `inputs` (files or directories, recursively, in name order) and hand every batch to
+/// `emit`. Stops at the first error; an `emit` error stops reading and is returned as is.
+pub fn read_inventory<E>(inputs: &[PathBuf], mut emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
+where
+    E: From<InventoryError>,
+{
+    let mut stats = ReadStats::default();
+    for input in inputs {
+        let mut files = Vec::new();
+        collect_files(input, true, &mut files, &mut stats).map_err(E::from)?;
+        for file in files {
+            stats.files += 1;
+            read_file(&file, &mut emit)?;
+        }
+    }
+    Ok(stats)
+}
+
+fn collect_files(
+    path: &Path,
+    named_explicitly: bool,
+    files: &mut Vec<PathBuf>,
+    stats: &mut ReadStats,
+) -> Result<(), InventoryError> {
+    let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => InventoryError::NotFound { path: path.to_owned() },
+        _ => InventoryError::Open { path: path.to_owned(), source },
+    })?;
+    if metadata.is_dir() {
+        let mut entries = std::fs::read_dir(path)
+            .and_then(|entries| entries.map(|entry| entry.map(|e| e.path())).collect::<Result<Vec<_>, _>>())
+            .map_err(|source| InventoryError::Open { path: path.to_owned(), source })?;
+        entries.sort();
+        for entry in entries {
+            collect_files(&entry, false, files, stats)?;
+        }
+    } else if named_explicitly || is_inventory_file_name(path) {
+        files.push(path.to_owned());
+    } else {
+        stats.files_ignored += 1;
+    }
+    Ok(())
+}
+
+fn is_inventory_file_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.starts_with('.') {
+        return false;
+    }
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    [".json", ".jsonl", ".ndjson"].iter().any(|ext| name.ends_with(ext))
+}
+
+/// Open a file, transparently gunzipping it.
+pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead + Send>, InventoryError> {
+    let open_error = |source| InventoryError::Open { path: path.to_owned(), source };
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(open_error)?);
+    let head = file.fill_buf().map_err(open_error)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(file);
+        Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+fn read_file<E: From<InventoryError>>(path: &Path, emit: &mut impl FnMut(Batch) -> Result<(), E>) -> Result<(), E> {
+    let shared: Arc<Path> = Arc::from(path);
+    let mut reader = open_maybe_gzip(path)?;
+    let read_error = |line, source| InventoryError::Read { path: path.to_owned(), line, source };
+    // Peek at the first line to tell JSON Lines from one document: a JSON Lines file's first
+    // line is a complete value; a pretty-printed document's is not, and a snapshot file that
+    // AWS wrote on one line announces itself by its envelope keys.
+    let mut first = Vec::new();
+    reader.read_until(b'\n', &mut first).map_err(|e| read_error(1, e))?;
+    if is_document(&first) {
+        let chained = io::Cursor::new(first).chain(reader);
+        return read_document(&shared, chained, emit);
+    }
+    let mut line_number: u64 = 1;
+    let mut batch_first_line = 1;
+    let mut text = first;
+    loop {
+        if text.len() >= BATCH_BYTES {
+            let full = std::mem::take(&mut text);
+            emit(Batch {
+                path: shared.clone(),
+                content: BatchContent::Lines { first_line: batch_first_line, text: full },
+            })?;
+            batch_first_line = line_number + 1;
+        }
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        let read = reader.read_until(b'\n', &mut text).map_err(|e| read_error(line_number + 1, e))?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+    }
+    if text.ends_with(b"\n") {
+        text.pop();
+    }
+    if !text.is_empty() {
+        emit(Batch { path: shared, content: BatchContent::Lines { first_line: batch_first_line, text } })?;
+    }
+    Ok(())
+}
+
+fn is_document(first_line: &[u8]) -> bool {
+    let text = first_line.trim_ascii();
+    if text.is_empty() || text.starts_with(b"[") {
+        return !text.is_empty();
+    }
+    let head = &text[..text.len().min(4096)];
+    let announces_envelope =
+        [&b"\"fileVersion\""[..], b"\"configurationItems\"", b"\"baseConfigurationItems\"", b"\"Results\""]
+            .iter()
+            .any(|key| head.windows(key.len()).any(|window| window == *key));
+    announces_envelope || serde_json::from_slice::<IgnoredAny>(text).is_err()
+}
+
+/// Decode one JSON document, streaming the item arrays it holds.
+fn read_document<E: From<InventoryError>>(
+    path: &Arc<Path>,
+    reader: impl Read,
+    emit: &mut impl FnMut(Batch) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut sink = ItemSink { path, pending: Vec::new(), emit, failure: None, index: 0 };
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let result = Document { sink: &mut sink }.deserialize(&mut deserializer);
+    let result = result.and_then(|()| deserializer.end());
+    if let Some(failure) = sink.failure.take() {
+        return Err(failure);
+    }
+    if let Err(err) = result {
+        let line = err.line() as u64;
+        let message = err.to_string();
+        return Err(if err.is_io() {
+            InventoryError::Read {
+                path: path.to_path_buf(),
+                line,
+                source: io::Error::new(io::ErrorKind::InvalidData, message),
+            }
+        } else {
+            InventoryError::Json { path: path.to_path_buf(), line, message }
+        }
+        .into());
+    }
+    sink.flush().map_err(|()| sink.failure.take().expect("flush failure is recorded"))
+}
+
+struct ItemSink<'a, F, E> {
+    path: &'a Arc<Path>,
+    pending: Vec<ConfigItem>,
+    emit: &'a mut F,
+    /// An error from `emit` (the consumer stopped), kept so that it is returned unchanged.
+    failure: Option<E>,
+    index: u64,
+}
+
+impl<F, E> ItemSink<'_, F, E>
+where
+    F: FnMut(Batch) -> Result<(), E>,
+{
+    fn push(&mut self, raw: RawItem) -> Result<(), String> {
+        self.index += 1;
+        let items = raw.into_items().map_err(|err| format!("item {}: {err}", self.index))?;
+        self.pending.extend(items);
+        if self.pending.len() >= BATCH_ITEMS {
+            self.flush().map_err(|()| "stopped".to_owned())?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::take(&mut self.pending);
+        (self.emit)(Batch { path: self.path.clone(), content: BatchContent::Items(items) }).map_err(|err| {
+            self.failure = Some(err);
+        })
+    }
+}
+
+/// The top-level document: an envelope object, a single item, or an array of items.
+struct Document<'s, 'a, F, E> {
+    sink: &'s mut ItemSink<'a, F, E>,
+}
+
+impl<'de, F, E> DeserializeSeed<'de> for Document<'_, '_, F, E>
+where
+    F: FnMut(Batch) -> Result<(), E>,
+{
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, F, E> Visitor<'de> for Document<'_, '_, F, E>
+where
+    F: FnMut(Batch) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a configuration item, an array of them, or an AWS Config file or API result")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        ItemArray { sink: self.sink, encoded: false }.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut envelope = false;
+        let mut rest = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "configurationItems" | "baseConfigurationItems" => {
+                    envelope = true;
+                    map.next_value_seed(ItemArray { sink: self.sink, encoded: false })?;
+                }
+                "Results" => {
+                    envelope = true;
+                    map.next_value_seed(ItemArray { sink: self.sink, encoded: true })?;
+                }
+                "configurationItem" => {
+                    envelope = true;
+                    let raw: RawItem = map.next_value()?;
+                    self.sink.push(raw).map_err(de::Error::custom)?;
+                }
+                _ => {
+                    let value: Value = map.next_value()?;
+                    rest.insert(key, value);
+                }
+            }
+        }
+        if envelope {
+            return Ok(());
+        }
+        let raw: RawItem = serde_json::from_value(Value::Object(rest)).map_err(de::Error::custom)?;
+        self.sink.push(raw).map_err(de::Error::custom)
+    }
+}
+
+/// An array of items, streamed one at a time; `encoded` when each is a JSON string.
+struct ItemArray<'s, 'a, F, E> {
+    sink: &'s mut ItemSink<'a, F, E>,
+    encoded: bool,
+}
+
+impl<'de, F, E> DeserializeSeed<'de> for ItemArray<'_, '_, F, E>
+where
+    F: FnMut(Batch) -> Result<(), E>,
+{
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, F, E> Visitor<'de> for ItemArray<'_, '_, F, E>
+where
+    F: FnMut(Batch) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of configuration items")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.encoded {
+            while let Some(text) = seq.next_element::<String>()? {
+                let raw: RawItem = serde_json::from_str(&text)
+                    .map_err(|err| de::Error::custom(format!("item {}: {err}", self.sink.index + 1)))?;
+                self.sink.push(raw).map_err(de::Error::custom)?;
+            }
+        } else {
+            while let Some(raw) = seq.next_element::<RawItem>()? {
+                self.sink.push(raw).map_err(de::Error::custom)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_all(path: &Path) -> Result<Vec<ConfigItem>, InventoryError> {
+        let mut items = Vec::new();
+        let mut skipped = 0;
+        read_inventory(&[path.to_owned()], |batch: Batch| batch.decode(&mut items, &mut skipped))?;
+        Ok(items)
+    }
+
+    const ITEM: &str = r#"{"resourceType":"AWS::S3::Bucket","resourceId":"b1","accountId":"111122223333","awsRegion":"us-east-1","configuration":{"name":"b1"}}"#;
+
+    #[test]
+    fn reads_json_lines_plain_and_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.jsonl");
+        std::fs::write(&plain, format!("{ITEM}\n\n{ITEM}\n")).unwrap();
+        assert_eq!(read_all(&plain).unwrap().len(), 2);
+
+        let gz = dir.path().join("b.jsonl.gz");
+        let mut encoder = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        writeln!(encoder, "{ITEM}").unwrap();
+        encoder.finish().unwrap();
+        assert_eq!(read_all(&gz).unwrap().len(), 1);
+        assert_eq!(read_all(dir.path()).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn reads_pretty_snapshot_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshot.json");
+        let doc = format!("{{\n  \"fileVersion\": \"1.0\",\n  \"configSnapshotId\": \"x\",\n  \"configurationItems\": [\n{ITEM},\n{ITEM}\n]\n}}\n");
+        std::fs::write(&path, doc).unwrap();
+        assert_eq!(read_all(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn malformed_line_is_named_by_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.jsonl");
+        std::fs::write(&path, format!("{ITEM}\n{{\"resourceType\": \n")).unwrap();
+        let err = read_all(&path).unwrap_err().to_string();
+        assert!(err.contains("bad.jsonl` line 2: invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn truncated_gzip_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("t.jsonl.gz");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for _ in 0..200 {
+            writeln!(encoder, "{ITEM}").unwrap();
+        }
+        let bytes = encoder.finish().unwrap();
+        std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
+        let err = read_all(&gz).unwrap_err();
+        assert!(matches!(err, InventoryError::Read { .. }), "{err}");
+    }
+}

@@ -1,0 +1,242 @@
+//! Applies a set of rules to configuration items, one item at a time.
+//!
+//! An [`Evaluator`] is single-threaded and cheap; the engine runs one per worker thread, each
+//! on its own batches, and merges them with [`Evaluator::absorb`] before [`Evaluator::finish`]
+//! concludes the scoped rules. Notes carry the sequence number of the batch they came from,
+//! so conclusions see them in input order whatever thread read them.
+//!
+//! Collection-error records (`Mamori::Collection::Error`) are handled here, once for all
+//! rules: every rule that reads the resource type that could not be read reports ERROR for
+//! that account and region, and a scoped rule's verdict on a scope touched by such a failure
+//! becomes ERROR, because a verdict drawn from missing data is not a PASS.
+
+use std::collections::{BTreeMap, HashMap};
+
+use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE};
+
+use crate::params::Params;
+use crate::rule::{Cx, Note, Notes, Rule, Scope, Subject, Verdict};
+
+/// A rule as configured for one run.
+pub struct ActiveRule {
+    pub rule: &'static dyn Rule,
+    pub params: Params,
+    pub severity: Severity,
+}
+
+impl ActiveRule {
+    /// The rule with its default parameters and severity.
+    pub fn with_defaults(rule: &'static dyn Rule) -> ActiveRule {
+        let meta = rule.meta();
+        ActiveRule { rule, params: Params::defaults(meta.id, meta.params).unwrap_or_default(), severity: meta.severity }
+    }
+}
+
+/// The rules of a run, indexed by the resource types they read.
+pub struct RuleSet {
+    rules: Vec<ActiveRule>,
+    by_type: HashMap<&'static str, Vec<usize>>,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<ActiveRule>) -> RuleSet {
+        let mut by_type: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (index, active) in rules.iter().enumerate() {
+            for resource_type in active.rule.meta().resource_types {
+                by_type.entry(resource_type).or_default().push(index);
+            }
+        }
+        RuleSet { rules, by_type }
+    }
+
+    pub fn rules(&self) -> &[ActiveRule] {
+        &self.rules
+    }
+
+    /// Whether any rule of the set reads this resource type.
+    pub fn covers(&self, resource_type: &str) -> bool {
+        self.by_type.contains_key(resource_type)
+    }
+}
+
+/// A part of the inventory that could not be read, from a collection-error record.
+#[derive(Debug, Clone)]
+pub struct CollectionFailure {
+    pub account_id: String,
+    pub region: String,
+    /// The resource type that could not be read; `*` when the whole account or region could
+    /// not be entered.
+    pub resource_type: String,
+    pub reason: String,
+}
+
+impl CollectionFailure {
+    fn from_item(item: &ConfigItem) -> CollectionFailure {
+        let text = |key: &str| item.config(key).and_then(|v| v.as_str()).unwrap_or("");
+        let resource_type = match text("resourceType") {
+            "" => "*",
+            other => other,
+        };
+        let mut reason = String::new();
+        for part in [text("operation"), text("errorCode"), text("message")] {
+            if !part.is_empty() {
+                if !reason.is_empty() {
+                    reason.push_str(": ");
+                }
+                reason.push_str(part);
+            }
+        }
+        if reason.is_empty() {
+            reason.push_str("unknown error");
+        }
+        CollectionFailure {
+            account_id: item.account_id.clone(),
+            region: item.aws_region.clone(),
+            resource_type: resource_type.to_owned(),
+            reason,
+        }
+    }
+
+    fn affects_type(&self, rule: &dyn Rule) -> bool {
+        self.resource_type == "*" || rule.meta().reads(&self.resource_type)
+    }
+
+    /// Whether this failure leaves a scoped rule's verdict on `scope` without its input.
+    fn affects_scope(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::Inventory => true,
+            Scope::Account(account) => *account == self.account_id,
+            Scope::Region { account, region } => {
+                *account == self.account_id && (*region == self.region || self.region == "global")
+            }
+        }
+    }
+}
+
+/// What an item meant to the evaluator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// Some rule read it.
+    Covered,
+    /// No rule of the set reads its resource type.
+    NotCovered,
+    /// A collection-error record.
+    CollectionError,
+}
+
+pub struct Evaluator<'s> {
+    set: &'s RuleSet,
+    /// Per rule: (batch sequence, scope, note).
+    notes: Vec<Vec<(u64, Scope, Note)>>,
+    failures: Vec<CollectionFailure>,
+    sequence: u64,
+    verdicts: Vec<Verdict>,
+    scratch_notes: Vec<(Scope, Note)>,
+}
+
+impl<'s> Evaluator<'s> {
+    pub fn new(set: &'s RuleSet) -> Evaluator<'s> {
+        Evaluator {
+            set,
+            notes: (0..set.rules.len()).map(|_| Vec::new()).collect(),
+            failures: Vec::new(),
+            sequence: 0,
+            verdicts: Vec::new(),
+            scratch_notes: Vec::new(),
+        }
+    }
+
+    /// Mark the items that follow as coming from batch `sequence` (input order).
+    pub fn set_sequence(&mut self, sequence: u64) {
+        self.sequence = sequence;
+    }
+
+    /// Evaluate one item with every rule that reads its type; findings go to `sink`.
+    pub fn evaluate(&mut self, item: &ConfigItem, sink: &mut impl FnMut(Finding)) -> ItemKind {
+        if item.resource_type == COLLECTION_ERROR_TYPE {
+            self.failures.push(CollectionFailure::from_item(item));
+            return ItemKind::CollectionError;
+        }
+        let Some(indices) = self.set.by_type.get(item.resource_type.as_str()) else {
+            return ItemKind::NotCovered;
+        };
+        for &index in indices {
+            let active = &self.set.rules[index];
+            let mut cx = Cx::new(&active.params, &mut self.verdicts, &mut self.scratch_notes);
+            active.rule.evaluate(item, &mut cx);
+            for verdict in self.verdicts.drain(..) {
+                sink(verdict.into_finding(active.rule.meta().id, active.severity));
+            }
+            let sequence = self.sequence;
+            self.notes[index].extend(self.scratch_notes.drain(..).map(|(scope, note)| (sequence, scope, note)));
+        }
+        ItemKind::Covered
+    }
+
+    /// Take over another evaluator's notes and failures (from another worker thread).
+    pub fn absorb(&mut self, other: Evaluator<'s>) {
+        for (mine, theirs) in self.notes.iter_mut().zip(other.notes) {
+            mine.extend(theirs);
+        }
+        self.failures.extend(other.failures);
+    }
+
+    pub fn failures(&self) -> &[CollectionFailure] {
+        &self.failures
+    }
+
+    /// Conclude every scoped rule and report the collection failures. Findings come rule by
+    /// rule in catalog order, scopes in order.
+    pub fn finish(mut self, sink: &mut impl FnMut(Finding)) {
+        self.failures.sort_by(|a, b| {
+            (&a.account_id, &a.region, &a.resource_type).cmp(&(&b.account_id, &b.region, &b.resource_type))
+        });
+        for (index, notes) in std::mem::take(&mut self.notes).into_iter().enumerate() {
+            let active = &self.set.rules[index];
+            let meta = active.rule.meta();
+            let mut by_scope: BTreeMap<Scope, Vec<(u64, Note)>> = BTreeMap::new();
+            for (sequence, scope, note) in notes {
+                by_scope.entry(scope).or_default().push((sequence, note));
+            }
+            for (scope, mut notes) in by_scope {
+                notes.sort_by_key(|(sequence, _)| *sequence);
+                let notes = Notes(notes.into_iter().map(|(_, note)| note).collect());
+                let mut verdicts = Vec::new();
+                let mut ignored_notes = Vec::new();
+                let mut cx = Cx::new(&active.params, &mut verdicts, &mut ignored_notes);
+                active.rule.conclude(&scope, notes, &mut cx);
+                let failure = self
+                    .failures
+                    .iter()
+                    .find(|failure| failure.affects_type(active.rule) && failure.affects_scope(&scope));
+                for mut verdict in verdicts {
+                    if let (Some(failure), Status::Pass | Status::Fail) = (failure, verdict.status) {
+                        verdict.status = Status::Error;
+                        verdict.message = format!(
+                            "cannot be decided: {} in account {} region {} could not be read ({})",
+                            failure.resource_type, failure.account_id, failure.region, failure.reason
+                        );
+                    }
+                    sink(verdict.into_finding(meta.id, active.severity));
+                }
+            }
+            for failure in self.failures.iter().filter(|failure| failure.affects_type(active.rule)) {
+                let subject = Subject {
+                    account_id: failure.account_id.clone(),
+                    region: failure.region.clone(),
+                    resource_type: failure.resource_type.clone(),
+                    resource_id: format!("collection:{}", failure.resource_type),
+                    resource_arn: None,
+                };
+                let message = format!(
+                    "not evaluated: {} in account {} region {} could not be read ({})",
+                    if failure.resource_type == "*" { "the account" } else { &failure.resource_type },
+                    failure.account_id,
+                    failure.region,
+                    failure.reason
+                );
+                sink(Verdict { subject, status: Status::Error, message }.into_finding(meta.id, active.severity));
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Rules about accessanalyzer.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

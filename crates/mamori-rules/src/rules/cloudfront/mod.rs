@@ -1,0 +1,5 @@
+//! Rules about cloudfront.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

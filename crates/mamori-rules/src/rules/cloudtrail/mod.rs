@@ -1,0 +1,5 @@
+//! Rules about cloudtrail.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about config.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about detective.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about elb.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

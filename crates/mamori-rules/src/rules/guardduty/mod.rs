@@ -1,0 +1,5 @@
+//! Rules about guardduty.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

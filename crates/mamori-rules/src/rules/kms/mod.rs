@@ -1,0 +1,5 @@
+//! Rules about kms.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about lambda.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

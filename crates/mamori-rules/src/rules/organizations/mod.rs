@@ -1,0 +1,5 @@
+//! Rules about organizations.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

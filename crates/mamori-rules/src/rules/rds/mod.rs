@@ -1,0 +1,5 @@
+//! Rules about rds.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about securityhub.
+
+use crate::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];
