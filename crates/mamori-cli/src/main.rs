@@ -1,0 +1,176 @@
+//! The `mamori` command. Argument parsing and printing only: the work is done by the library
+//! crates (`mamori-engine` for evaluation, `mamori-rules` for the catalog, `mamori-secrets` for
+//! the secret scanner).
+//!
+//! Exit codes: 0 success (and nothing at or above `--fail-on`), 1 findings at or above
+//! `--fail-on` (or an unallowed secret), 2 an error (bad input, unreadable inventory, bad
+//! configuration): the message names the file, line or field.
+
+mod rules_cmd;
+mod secrets;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use mamori_engine::{config::parse_param_flag, Config, Destination, Format};
+use mamori_model::Severity;
+
+#[derive(Parser)]
+#[command(name = "mamori", version, about = "Audit a whole AWS organization against security rules.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List or show the built-in rules.
+    Rules {
+        #[command(subcommand)]
+        command: rules_cmd::RulesCommand,
+    },
+    /// Evaluate an inventory (AWS Config items, snapshots, API results; JSON Lines, .gz,
+    /// directories) and print the organization-wide view or a report.
+    Evaluate(EvaluateArgs),
+    /// Read an inventory without evaluating it: counts by resource type, account and region.
+    Inventory(InventoryArgs),
+    /// Find leaked AWS credentials in a working tree or git history.
+    Secrets(secrets::SecretsArgs),
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// Inventory files or directories.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Only rules matching these ids or globs (e.g. `s3-*`); replaces `[evaluate] rules`.
+    #[arg(long = "rules", num_args = 1.., value_name = "GLOB")]
+    rules: Vec<String>,
+    /// Leave out rules matching these ids or globs.
+    #[arg(long = "exclude-rules", num_args = 1.., value_name = "GLOB")]
+    exclude_rules: Vec<String>,
+    /// Set a rule parameter, e.g. `access-keys-rotated.maxAccessKeyAge=45`.
+    #[arg(long = "param", value_name = "RULE.NAME=VALUE")]
+    params: Vec<String>,
+    /// Configuration file (default: ./mamori.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// table (organization view), json, csv, ocsf (Security Lake), asff (Security Hub).
+    #[arg(long, default_value = "table", value_parser = Format::NAMES)]
+    format: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a check of this severity or above fails or cannot be evaluated.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct InventoryArgs {
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Rules { command } => rules_cmd::run(command),
+        Command::Evaluate(args) => evaluate(args),
+        Command::Inventory(args) => inventory(args),
+        Command::Secrets(args) => secrets::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn threads(requested: Option<usize>) -> usize {
+    requested.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+}
+
+fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
+    match explicit {
+        Some(path) => Ok(Config::load(path)?),
+        None if Path::new("mamori.toml").is_file() => Ok(Config::load(Path::new("mamori.toml"))?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(args.config.as_deref())?;
+    config.select = args.rules;
+    config.exclude = args.exclude_rules;
+    for flag in &args.params {
+        config.params.push(parse_param_flag(flag).map_err(|err| anyhow::anyhow!("--param {err}"))?);
+    }
+    let fail_on = match &args.fail_on {
+        Some(text) => Some(text.parse::<Severity>().context("--fail-on")?),
+        None => config.fail_on()?,
+    };
+    let rules = config.rule_set()?;
+    let format = Format::parse(&args.format).expect("clap restricts --format");
+    let destination = match args.output {
+        Some(path) => Destination::File(path),
+        None => Destination::Stdout,
+    };
+    let outcome = mamori_engine::evaluate_to_report(&args.inputs, &rules, format, &destination, threads(args.threads))?;
+    if let Destination::File(path) = &destination {
+        let checks = &outcome.summary.checks;
+        eprintln!(
+            "wrote {} checks ({} FAIL, {} ERROR) to {}",
+            checks.total(),
+            checks.fail,
+            checks.error,
+            path.display()
+        );
+    }
+    let failing = fail_on.is_some_and(|threshold| outcome.has_findings_at_or_above(threshold));
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn inventory(args: InventoryArgs) -> anyhow::Result<ExitCode> {
+    let stats = mamori_engine::read_only(&args.inputs, threads(args.threads))?;
+    if args.json {
+        let value = serde_json::json!({
+            "files": stats.files,
+            "filesIgnored": stats.files_ignored,
+            "items": stats.items,
+            "itemsSkipped": stats.items_skipped,
+            "collectionErrors": stats.collection_errors,
+            "accounts": stats.accounts.len(),
+            "regions": stats.regions,
+            "itemsByType": stats.items_by_type,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!(
+            "{} items in {} files ({} ignored): {} accounts, {} regions, {} deleted or unrecorded items skipped, {} collection errors",
+            stats.items,
+            stats.files,
+            stats.files_ignored,
+            stats.accounts.len(),
+            stats.regions.len(),
+            stats.items_skipped,
+            stats.collection_errors
+        );
+        for (kind, count) in &stats.items_by_type {
+            println!("  {count:>10}  {kind}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

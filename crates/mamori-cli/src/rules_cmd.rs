@@ -1,0 +1,92 @@
+//! `mamori rules list` and `mamori rules show ID`.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use clap::Subcommand;
+use mamori_rules::{catalog, find, Rule};
+use serde_json::json;
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// List every built-in rule.
+    List {
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Show one rule: metadata, parameters, mappings.
+    Show { id: String },
+}
+
+fn to_json(rule: &dyn Rule) -> serde_json::Value {
+    let meta = rule.meta();
+    json!({
+        "id": meta.id,
+        "service": meta.service,
+        "title": meta.title,
+        "severity": meta.severity,
+        "resourceTypes": meta.resource_types,
+        "parameters": meta.params.iter().map(|p| json!({
+            "name": p.name, "type": p.kind.as_str(), "default": p.default, "description": p.description,
+        })).collect::<Vec<_>>(),
+        "rationale": meta.rationale,
+        "remediation": meta.remediation,
+        "stride": meta.stride.as_str(),
+        "cisAwsFoundations3.0.0": meta.cis,
+        "fsbp": meta.fsbp,
+        "awsConfigManagedRule": meta.is_aws_managed_id(),
+        "notes": meta.notes,
+    })
+}
+
+pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RulesCommand::List { format } if format == "json" => {
+            let rules: Vec<_> = catalog().iter().map(|rule| to_json(*rule)).collect();
+            println!("{}", serde_json::to_string_pretty(&rules)?);
+        }
+        RulesCommand::List { .. } => {
+            println!("{:<52} {:<13} {:<14} {:<16} TITLE", "ID", "SEVERITY", "SERVICE", "CIS 3.0 / FSBP");
+            for rule in catalog() {
+                let meta = rule.meta();
+                let mappings: Vec<&str> = meta.cis.iter().chain(meta.fsbp.iter()).copied().collect();
+                println!(
+                    "{:<52} {:<13} {:<14} {:<16} {}",
+                    meta.id,
+                    meta.severity.as_str(),
+                    meta.service,
+                    mappings.join(" "),
+                    meta.title
+                );
+            }
+            println!("\n{} rules", catalog().len());
+        }
+        RulesCommand::Show { id } => {
+            let rule = find(&id).ok_or_else(|| anyhow!("unknown rule `{id}` (see `mamori rules list`)"))?;
+            let meta = rule.meta();
+            println!("{}  [{}]", meta.id, meta.severity);
+            println!("{}\n", meta.title);
+            println!("Resource types: {}", meta.resource_types.join(", "));
+            println!("STRIDE:         {}", meta.stride.as_str());
+            println!("CIS v3.0.0:     {}", if meta.cis.is_empty() { "-".into() } else { meta.cis.join(", ") });
+            println!("FSBP:           {}", if meta.fsbp.is_empty() { "-".into() } else { meta.fsbp.join(", ") });
+            println!(
+                "AWS Config:     {}",
+                if meta.is_aws_managed_id() { "same id as the AWS Config managed rule" } else { "mamori rule" }
+            );
+            if !meta.params.is_empty() {
+                println!("\nParameters:");
+                for param in meta.params {
+                    let default = if param.default.is_empty() { "(not set)" } else { param.default };
+                    println!("  {} ({}, default {}): {}", param.name, param.kind.as_str(), default, param.description);
+                }
+            }
+            println!("\nWhy: {}", meta.rationale);
+            println!("\nFix: {}", meta.remediation);
+            if !meta.notes.is_empty() {
+                println!("\nNotes: {}", meta.notes);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,316 @@
+//! `mamori.toml` and the flags that select rules, set their parameters and severities.
+//!
+//! ```toml
+//! [evaluate]
+//! rules = ["*"]                 # globs selecting rules (default: all)
+//! exclude = ["mamori-account-in-use"]
+//! fail_on = "high"
+//!
+//! [rule.access-keys-rotated]
+//! severity = "high"             # override
+//! enabled = true
+//! params = { maxAccessKeyAge = 45 }
+//! ```
+//! Everything is checked when the rule set is built: an unknown rule id, parameter, or
+//! severity is an error naming the file and the key, never silently ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use mamori_model::Severity;
+use mamori_rules::{catalog, find, ActiveRule, ParamError, Params, Rule, RuleSet};
+use serde::Deserialize;
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file `{path}`: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file `{path}`: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: unknown rule `{id}` (see `mamori rules list`)")]
+    UnknownRule { origin: String, id: String },
+    #[error("{origin}: rule pattern `{pattern}` matches no rule")]
+    NoMatch { origin: String, pattern: String },
+    #[error("{origin}: invalid rule pattern `{pattern}`: {message}")]
+    BadPattern { origin: String, pattern: String, message: String },
+    #[error("{origin}: {source}")]
+    Param { origin: String, source: ParamError },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("no rule is selected")]
+    NothingSelected,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub evaluate: EvaluateSection,
+    #[serde(default)]
+    pub rule: BTreeMap<String, RuleSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateSection {
+    pub rules: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSection {
+    pub enabled: Option<bool>,
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+}
+
+/// The configuration of a run: the file (if any) plus flags, which win.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub file: ConfigFile,
+    /// Where `file` came from, for error messages.
+    pub origin: Option<PathBuf>,
+    /// `--rules` globs; when given they replace `[evaluate] rules`.
+    pub select: Vec<String>,
+    /// `--exclude-rules` globs, added to `[evaluate] exclude`.
+    pub exclude: Vec<String>,
+    /// `--param RULE.NAME=VALUE`, applied over the file's params.
+    pub params: Vec<(String, String, String)>,
+}
+
+impl Config {
+    /// Load a config file. `explicit` says whether the user named it (then it must exist).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let file: ConfigFile = toml::from_str(&text)
+            .map_err(|err| ConfigError::Parse { path: path.to_owned(), message: describe_toml_error(&text, &err) })?;
+        Ok(Config { file, origin: Some(path.to_owned()), ..Config::default() })
+    }
+
+    fn origin(&self) -> String {
+        match &self.origin {
+            Some(path) => format!("`{}`", path.display()),
+            None => "configuration".to_owned(),
+        }
+    }
+
+    /// `--fail-on` from the file, if set.
+    pub fn fail_on(&self) -> Result<Option<Severity>, ConfigError> {
+        self.file
+            .evaluate
+            .fail_on
+            .as_deref()
+            .map(|text| {
+                text.parse::<Severity>().map_err(|err| ConfigError::Invalid {
+                    origin: format!("{} [evaluate] fail_on", self.origin()),
+                    message: err.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Build the rule set: selection, then per-rule enablement, severity and parameters.
+    pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
+        let origin = self.origin();
+        let (select, select_origin) = if !self.select.is_empty() {
+            (self.select.clone(), "--rules".to_owned())
+        } else {
+            (
+                self.file.evaluate.rules.clone().unwrap_or_else(|| vec!["*".to_owned()]),
+                format!("{origin} [evaluate] rules"),
+            )
+        };
+        let select = matchers(&select, &select_origin)?;
+        let mut exclude = matchers(&self.file.evaluate.exclude, &format!("{origin} [evaluate] exclude"))?;
+        exclude.extend(matchers(&self.exclude, "--exclude-rules")?);
+
+        for id in self.file.rule.keys() {
+            if find(id).is_none() {
+                return Err(ConfigError::UnknownRule { origin: format!("{origin} [rule.{id}]"), id: id.clone() });
+            }
+        }
+        let mut flag_params: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+        for (rule, name, value) in &self.params {
+            if find(rule).is_none() {
+                return Err(ConfigError::UnknownRule { origin: "--param".to_owned(), id: rule.clone() });
+            }
+            flag_params.entry(rule.as_str()).or_default().insert(name.clone(), value.clone());
+        }
+
+        let mut active = Vec::new();
+        for rule in catalog() {
+            let meta = rule.meta();
+            let section = self.file.rule.get(meta.id);
+            let selected = select.iter().any(|m| m.matcher.is_match(meta.id))
+                && !exclude.iter().any(|m| m.matcher.is_match(meta.id));
+            let enabled = section.and_then(|s| s.enabled).unwrap_or(true);
+            if !selected || !enabled {
+                continue;
+            }
+            active.push(self.activate(*rule, section, flag_params.get(meta.id))?);
+        }
+        if active.is_empty() {
+            return Err(ConfigError::NothingSelected);
+        }
+        Ok(RuleSet::new(active))
+    }
+
+    fn activate(
+        &self,
+        rule: &'static dyn Rule,
+        section: Option<&RuleSection>,
+        flags: Option<&BTreeMap<String, String>>,
+    ) -> Result<ActiveRule, ConfigError> {
+        let meta = rule.meta();
+        let origin = format!("{} [rule.{}]", self.origin(), meta.id);
+        let mut given = BTreeMap::new();
+        if let Some(section) = section {
+            for (name, value) in &section.params {
+                let text = match value {
+                    toml::Value::String(text) => text.clone(),
+                    toml::Value::Integer(number) => number.to_string(),
+                    toml::Value::Boolean(flag) => flag.to_string(),
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .map(|item| match item {
+                            toml::Value::String(text) => Ok(text.clone()),
+                            toml::Value::Integer(number) => Ok(number.to_string()),
+                            _ => Err(()),
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|()| ConfigError::Invalid {
+                            origin: format!("{origin} params.{name}"),
+                            message: "list items must be strings or integers".to_owned(),
+                        })?
+                        .join(","),
+                    other => {
+                        return Err(ConfigError::Invalid {
+                            origin: format!("{origin} params.{name}"),
+                            message: format!("unsupported value `{other}`"),
+                        })
+                    }
+                };
+                given.insert(name.clone(), text);
+            }
+        }
+        let mut param_origin = origin.clone();
+        if let Some(flags) = flags {
+            given.extend(flags.clone());
+            param_origin = format!("{origin} or --param");
+        }
+        let params = Params::build(meta.id, meta.params, &given)
+            .map_err(|source| ConfigError::Param { origin: param_origin, source })?;
+        let severity = match section.and_then(|s| s.severity.as_deref()) {
+            Some(text) => text.parse::<Severity>().map_err(|err| ConfigError::Invalid {
+                origin: format!("{origin} severity"),
+                message: err.to_string(),
+            })?,
+            None => meta.severity,
+        };
+        Ok(ActiveRule { rule, params, severity })
+    }
+}
+
+struct RuleMatcher {
+    matcher: GlobMatcher,
+}
+
+/// Compile rule patterns. A pattern without wildcards must be an existing rule id; a pattern
+/// with wildcards must match at least one rule, so a typo never silently selects nothing.
+fn matchers(patterns: &[String], origin: &str) -> Result<Vec<RuleMatcher>, ConfigError> {
+    patterns
+        .iter()
+        .map(|pattern| {
+            let glob = Glob::new(pattern).map_err(|err| ConfigError::BadPattern {
+                origin: origin.to_owned(),
+                pattern: pattern.clone(),
+                message: err.kind().to_string(),
+            })?;
+            let matcher = glob.compile_matcher();
+            if !catalog().iter().any(|rule| matcher.is_match(rule.meta().id)) {
+                let has_wildcard = pattern.contains(['*', '?', '[', '{']);
+                return Err(if has_wildcard {
+                    ConfigError::NoMatch { origin: origin.to_owned(), pattern: pattern.clone() }
+                } else {
+                    ConfigError::UnknownRule { origin: origin.to_owned(), id: pattern.clone() }
+                });
+            }
+            Ok(RuleMatcher { matcher })
+        })
+        .collect()
+}
+
+/// `toml`'s message, with the line number spelled out where the error has a span.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim().to_owned();
+    match err.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// Parse a `--param` flag: `RULE.NAME=VALUE`.
+pub fn parse_param_flag(flag: &str) -> Result<(String, String, String), String> {
+    let (key, value) = flag.split_once('=').ok_or_else(|| format!("`{flag}` is not RULE.NAME=VALUE"))?;
+    let (rule, name) = key.rsplit_once('.').ok_or_else(|| format!("`{flag}` is not RULE.NAME=VALUE"))?;
+    Ok((rule.to_owned(), name.to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mamori.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn parameters_severity_and_selection_apply() {
+        let config = config(
+            "[evaluate]\nrules = [\"s3-*\"]\n[rule.s3-bucket-versioning-enabled]\nseverity = \"high\"\nparams = { isMfaDeleteEnabled = true }\n",
+        )
+        .unwrap();
+        let set = config.rule_set().unwrap();
+        assert!(set.rules().iter().all(|r| r.rule.meta().id.starts_with("s3-")));
+        let versioning = set.rules().iter().find(|r| r.rule.meta().id == "s3-bucket-versioning-enabled").unwrap();
+        assert_eq!(versioning.severity, Severity::High);
+        assert_eq!(versioning.params.bool("isMfaDeleteEnabled"), Some(true));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let err = config("[evaluate]\nrules = \"all\"\n").unwrap_err().to_string();
+        assert!(err.contains("mamori.toml") && err.contains("line 2"), "{err}");
+        let err = config("[rule.no-such-rule]\nenabled = false\n").unwrap().rule_set().err().unwrap().to_string();
+        assert!(err.contains("[rule.no-such-rule]: unknown rule `no-such-rule`"), "{err}");
+        let err = config("[rule.s3-bucket-versioning-enabled]\nparams = { bogus = 1 }\n")
+            .unwrap()
+            .rule_set()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("has no parameter `bogus`"), "{err}");
+        let err = config("[rule.s3-bucket-versioning-enabled]\nseverity = \"urgent\"\n")
+            .unwrap()
+            .rule_set()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("severity") && err.contains("urgent"), "{err}");
+        let err = config("[evaluate]\nrules = [\"nosuch-*\"]\n").unwrap().rule_set().err().unwrap().to_string();
+        assert!(err.contains("matches no rule"), "{err}");
+    }
+}

@@ -1,0 +1,84 @@
+//! Runs an evaluation: configuration, the parallel pipeline, the summary and the reports.
+//!
+//! This is the layer between the command line and the rules: it turns `mamori.toml` and flags
+//! into a rule set, streams an inventory through the evaluator on all cores, aggregates the
+//! organization-wide view, and writes the report in the format asked for. Like the rules, it
+//! never calls AWS.
+
+pub mod config;
+pub mod pipeline;
+pub mod report;
+pub mod summary;
+
+use std::path::PathBuf;
+
+use mamori_model::{Finding, InventoryError, Severity};
+use mamori_rules::RuleSet;
+
+pub use config::{Config, ConfigError};
+pub use pipeline::InventoryStats;
+pub use report::{Destination, Format, ReportWriter};
+pub use summary::{Summary, SummaryBuilder};
+
+/// Why an evaluation did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error("cannot write the report: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("the inventory is empty: no configuration item in {0}")]
+    Empty(String),
+}
+
+/// The outcome of a complete evaluation.
+pub struct Outcome {
+    pub summary: Summary,
+    pub stats: InventoryStats,
+}
+
+impl Outcome {
+    /// Whether some check at or above `threshold` failed or could not be evaluated.
+    pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
+        self.summary.by_rule.values().any(|rule| rule.severity >= threshold && (rule.checks.fail + rule.checks.error) > 0)
+    }
+}
+
+/// Evaluate `inputs` and write the report; the report appears only if everything was read.
+pub fn evaluate_to_report(
+    inputs: &[PathBuf],
+    rules: &RuleSet,
+    format: Format,
+    destination: &Destination,
+    threads: usize,
+) -> Result<Outcome, EvaluateError> {
+    let mut writer = ReportWriter::new(format, rules)?;
+    let mut builder =
+        SummaryBuilder::new(rules.rules().iter().map(|active| (active.rule.meta().id.to_owned(), active.severity)));
+    let mut write_error = None;
+    let stats = pipeline::evaluate(inputs, rules, threads, &mut |finding: Finding| {
+        builder.add(&finding);
+        if write_error.is_none() {
+            if let Err(err) = writer.write(&finding) {
+                write_error = Some(err);
+            }
+        }
+    })?;
+    if let Some(err) = write_error {
+        return Err(err.into());
+    }
+    if stats.items == 0 {
+        let inputs: Vec<String> = inputs.iter().map(|path| format!("`{}`", path.display())).collect();
+        return Err(EvaluateError::Empty(inputs.join(", ")));
+    }
+    let summary = builder.finish(&stats);
+    writer.finish(&summary, destination)?;
+    Ok(Outcome { summary, stats })
+}
+
+/// Read an inventory without evaluating it (the parse-only baseline of the benchmark, and
+/// `mamori inventory`).
+pub fn read_only(inputs: &[PathBuf], threads: usize) -> Result<InventoryStats, InventoryError> {
+    let empty = RuleSet::new(Vec::new());
+    pipeline::evaluate(inputs, &empty, threads, &mut |_| {})
+}

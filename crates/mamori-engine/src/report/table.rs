@@ -1,0 +1,154 @@
+//! The organization-wide view for a terminal: totals, severities, failing rules first, then
+//! accounts from least to most compliant.
+
+use std::io::{self, Write};
+
+use mamori_model::Severity;
+
+use crate::summary::{StatusCounts, Summary};
+
+/// Rows shown per section before "… and N more".
+const MAX_ROWS: usize = 40;
+
+fn percent(counts: &StatusCounts) -> String {
+    counts.compliance_percent().map(|p| format!("{p:.1}%")).unwrap_or_else(|| "-".to_owned())
+}
+
+fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        text.chars().take(width - 1).collect::<String>() + "…"
+    }
+}
+
+pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    let checks = &summary.checks;
+    writeln!(
+        out,
+        "mamori: {} accounts, {} regions, {} resources, {} rules",
+        thousands(summary.accounts),
+        thousands(summary.regions),
+        thousands(summary.resources),
+        summary.rules_evaluated
+    )?;
+    writeln!(
+        out,
+        "Checks evaluated (rules x resources across accounts and regions): {}   PASS {}   FAIL {}   ERROR {}   MUTED {}",
+        thousands(checks.total()),
+        thousands(checks.pass),
+        thousands(checks.fail),
+        thousands(checks.error),
+        thousands(checks.muted)
+    )?;
+    writeln!(out, "Compliance: {}", percent(checks))?;
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .map(|severity| {
+            format!("{severity} {}", thousands(summary.failing_by_severity.get(severity).copied().unwrap_or(0)))
+        })
+        .collect();
+    writeln!(out, "Failing checks by severity: {}", by_severity.join("   "))?;
+    if summary.collection_errors > 0 {
+        writeln!(
+            out,
+            "Collection errors: {} (the rules that read what could not be collected report ERROR)",
+            summary.collection_errors
+        )?;
+    }
+
+    let mut failing: Vec<_> = summary.by_rule.iter().filter(|(_, rule)| rule.checks.fail + rule.checks.error > 0).collect();
+    failing.sort_by(|(a_id, a), (b_id, b)| {
+        (b.severity, b.checks.fail, b.checks.error, *a_id).cmp(&(a.severity, a.checks.fail, a.checks.error, *b_id))
+    });
+    writeln!(out)?;
+    if failing.is_empty() {
+        writeln!(out, "No failing checks.")?;
+    } else {
+        writeln!(out, "Failing rules (by severity, then failures)")?;
+        writeln!(
+            out,
+            "  {:<13} {:<46} {:>7} {:>7} {:>6} {:>8}  {}",
+            "SEVERITY", "RULE", "FAIL", "PASS", "ERROR", "ACCOUNTS", "EXAMPLE"
+        )?;
+        for (id, rule) in failing.iter().take(MAX_ROWS) {
+            let example = rule
+                .examples
+                .first()
+                .map(|e| format!("{}/{}: {}", e.account_id, e.region, e.message))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:<13} {:<46} {:>7} {:>7} {:>6} {:>8}  {}",
+                rule.severity.as_str(),
+                clip(id, 46),
+                thousands(rule.checks.fail),
+                thousands(rule.checks.pass),
+                thousands(rule.checks.error),
+                rule.accounts_failing,
+                clip(&example, 90)
+            )?;
+        }
+        if failing.len() > MAX_ROWS {
+            writeln!(out, "  … and {} more failing rules (use --format json for all)", failing.len() - MAX_ROWS)?;
+        }
+    }
+
+    let mut accounts: Vec<_> = summary.by_account.iter().collect();
+    accounts.sort_by(|(a_id, a), (b_id, b)| {
+        let score = |counts: &StatusCounts| counts.compliance_percent().unwrap_or(100.0);
+        score(&a.checks).total_cmp(&score(&b.checks)).then(a_id.cmp(b_id))
+    });
+    writeln!(out)?;
+    writeln!(out, "Accounts (least compliant first)")?;
+    writeln!(
+        out,
+        "  {:<14} {:<22} {:>7} {:>6} {:>6} {:>10}  {:>4} {:>4} {:>4} {:>4}",
+        "ACCOUNT", "NAME", "CHECKS", "FAIL", "ERROR", "COMPLIANT", "CRIT", "HIGH", "MED", "LOW"
+    )?;
+    for (id, account) in accounts.iter().take(MAX_ROWS) {
+        let failing = |severity| account.failing_by_severity.get(&severity).copied().unwrap_or(0);
+        writeln!(
+            out,
+            "  {:<14} {:<22} {:>7} {:>6} {:>6} {:>10}  {:>4} {:>4} {:>4} {:>4}",
+            id,
+            clip(account.name.as_deref().unwrap_or("-"), 22),
+            thousands(account.checks.total()),
+            thousands(account.checks.fail),
+            thousands(account.checks.error),
+            percent(&account.checks),
+            failing(Severity::Critical),
+            failing(Severity::High),
+            failing(Severity::Medium),
+            failing(Severity::Low)
+        )?;
+    }
+    if accounts.len() > MAX_ROWS {
+        writeln!(out, "  … and {} more accounts (use --format json for all)", accounts.len() - MAX_ROWS)?;
+    }
+    if !summary.not_covered.is_empty() {
+        let listed: Vec<String> =
+            summary.not_covered.iter().take(10).map(|(kind, count)| format!("{kind} ({count})")).collect();
+        let more = summary.not_covered.len().saturating_sub(10);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Resource types no selected rule reads: {}{}",
+            listed.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! The organization-wide view, aggregated while findings stream past.
+//!
+//! Counts per status, per severity, per account and per rule, plus a few example failures per
+//! rule: enough for the table view and the JSON summary, in memory that grows with accounts and
+//! rules, not with findings.
+
+use std::collections::BTreeMap;
+
+use mamori_model::{Finding, Severity, Status};
+use serde::Serialize;
+
+use crate::pipeline::InventoryStats;
+
+/// Example failures kept per rule for the table view.
+const EXAMPLES_PER_RULE: usize = 3;
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub pass: u64,
+    pub fail: u64,
+    pub error: u64,
+    pub muted: u64,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Error => self.error += 1,
+            Status::Muted => self.muted += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.pass + self.fail + self.error + self.muted
+    }
+
+    /// Share of decided checks that pass (muted ones count as decided by the exception).
+    pub fn compliance_percent(&self) -> Option<f64> {
+        let decided = self.pass + self.fail + self.muted;
+        (decided > 0).then(|| 100.0 * (self.pass + self.muted) as f64 / decided as f64)
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub checks: StatusCounts,
+    /// Failing checks by severity.
+    pub failing_by_severity: BTreeMap<Severity, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleSummary {
+    pub severity: Severity,
+    pub checks: StatusCounts,
+    pub accounts_failing: u64,
+    #[serde(skip)]
+    failing_accounts: std::collections::BTreeSet<String>,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Example {
+    pub account_id: String,
+    pub region: String,
+    pub resource_id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Checks evaluated: one per rule and resource, across accounts and regions.
+    pub checks: StatusCounts,
+    pub compliance_percent: Option<f64>,
+    pub failing_by_severity: BTreeMap<Severity, u64>,
+    pub rules_evaluated: u64,
+    pub accounts: u64,
+    pub regions: u64,
+    pub files: u64,
+    pub resources: u64,
+    pub resources_skipped: u64,
+    pub collection_errors: u64,
+    /// Resource types in the inventory that no selected rule reads, with their counts.
+    pub not_covered: BTreeMap<String, u64>,
+    pub by_account: BTreeMap<String, AccountSummary>,
+    pub by_rule: BTreeMap<String, RuleSummary>,
+}
+
+/// Builds a [`Summary`] from a stream of findings.
+#[derive(Default)]
+pub struct SummaryBuilder {
+    summary: Summary,
+}
+
+impl SummaryBuilder {
+    pub fn new(rule_severities: impl IntoIterator<Item = (String, Severity)>) -> SummaryBuilder {
+        let mut summary = Summary::default();
+        for (id, severity) in rule_severities {
+            summary.by_rule.insert(
+                id,
+                RuleSummary {
+                    severity,
+                    checks: StatusCounts::default(),
+                    accounts_failing: 0,
+                    failing_accounts: Default::default(),
+                    examples: Vec::new(),
+                },
+            );
+        }
+        summary.rules_evaluated = summary.by_rule.len() as u64;
+        SummaryBuilder { summary }
+    }
+
+    pub fn add(&mut self, finding: &Finding) {
+        let summary = &mut self.summary;
+        summary.checks.add(finding.status);
+        let account = match summary.by_account.get_mut(&finding.account_id) {
+            Some(account) => account,
+            None => summary.by_account.entry(finding.account_id.clone()).or_default(),
+        };
+        account.checks.add(finding.status);
+        if finding.status == Status::Fail {
+            *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
+            *account.failing_by_severity.entry(finding.severity).or_default() += 1;
+        }
+        if let Some(rule) = summary.by_rule.get_mut(&finding.rule_id) {
+            rule.checks.add(finding.status);
+            if finding.status == Status::Fail {
+                if !rule.failing_accounts.contains(&finding.account_id) {
+                    rule.failing_accounts.insert(finding.account_id.clone());
+                }
+                if rule.examples.len() < EXAMPLES_PER_RULE {
+                    rule.examples.push(Example {
+                        account_id: finding.account_id.clone(),
+                        region: finding.region.clone(),
+                        resource_id: finding.resource_id.clone(),
+                        message: finding.message.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    pub fn finish(mut self, stats: &InventoryStats) -> Summary {
+        let summary = &mut self.summary;
+        summary.compliance_percent = summary.checks.compliance_percent();
+        summary.accounts = stats.accounts.len() as u64;
+        summary.regions = stats.regions.len() as u64;
+        summary.files = stats.files;
+        summary.resources = stats.items - stats.collection_errors;
+        summary.resources_skipped = stats.items_skipped;
+        summary.collection_errors = stats.collection_errors;
+        summary.not_covered = stats.not_covered.clone();
+        for rule in summary.by_rule.values_mut() {
+            rule.accounts_failing = rule.failing_accounts.len() as u64;
+        }
+        for (id, name) in &stats.account_names {
+            summary.by_account.entry(id.clone()).or_default().name = Some(name.clone());
+        }
+        self.summary
+    }
+}
