@@ -162,7 +162,7 @@ fn every_fixture_gives_exactly_the_expected_findings() {
             };
             let findings = run_fixture(*rule, &fixture, &path);
             let mut actual: Vec<(String, String)> =
-                findings.iter().map(|f| (f.resource_id.clone(), f.status.to_string())).collect();
+                findings.iter().map(|f| (f.resource_id.to_string(), f.status.to_string())).collect();
             actual.sort();
             let expect = fixture.get("expect").and_then(Value::as_array).cloned().unwrap_or_default();
             let mut expected: Vec<(String, String)> = expect
@@ -198,7 +198,7 @@ fn every_fixture_gives_exactly_the_expected_findings() {
             for e in &expect {
                 if let Some(fragment) = e.get("messageContains").and_then(Value::as_str) {
                     let id = e["resourceId"].as_str().unwrap_or_default();
-                    let found = findings.iter().any(|f| f.resource_id == id && f.message.contains(fragment));
+                    let found = findings.iter().any(|f| &*f.resource_id == id && f.message.contains(fragment));
                     if !found {
                         failures.push(format!("{}: no message for {id} contains `{fragment}`", path.display()));
                     }

@@ -265,6 +265,27 @@ fn decide(group: &PendingGroup, cx: &mut Cx<'_>, judge: Judge) {
     cx.verdict(group.subject.clone(), status, message);
 }
 
+/// Implements [`Rule`](crate::Rule) for a security-group rule: `evaluate` and `conclude`
+/// hand the group to [`evaluate_security_group`] / [`conclude_security_groups`] with `judge`.
+#[macro_export]
+macro_rules! security_group_rule {
+    ($rule:ty, $meta:expr, $judge:expr) => {
+        impl $crate::Rule for $rule {
+            fn meta(&self) -> &'static $crate::RuleMeta {
+                &$meta
+            }
+
+            fn evaluate(&self, item: &mamori_model::ConfigItem, cx: &mut $crate::Cx<'_>) {
+                $crate::support::network::evaluate_security_group(item, cx, $judge);
+            }
+
+            fn conclude(&self, _scope: &$crate::Scope, notes: $crate::Notes, cx: &mut $crate::Cx<'_>) {
+                $crate::support::network::conclude_security_groups(notes, cx, $judge);
+            }
+        }
+    };
+}
+
 /// Ports of a list parameter such as AWS's `authorizedTcpPorts` (`"443,1020-1025"`), as
 /// inclusive ranges. Returns the first entry that is not a port or range as the error.
 pub fn parse_port_ranges(entries: &[String]) -> Result<Vec<(i64, i64)>, String> {

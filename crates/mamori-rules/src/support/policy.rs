@@ -28,29 +28,37 @@ pub struct Statement {
 }
 
 impl PolicyDocument {
-    /// Parse a document given as an object, a JSON string, or a URL-encoded JSON string.
+    /// Parse a document given as an object, a JSON string, or a URL-encoded JSON string. The
+    /// Config APIs encode supplementary values once more, so a string may hold a string that
+    /// holds the document; anything that does not end up an object is an error, never an
+    /// empty document (an empty document would make a public policy look private).
     pub fn parse(value: &Value) -> Result<PolicyDocument, String> {
-        match value {
-            Value::Object(_) => Self::from_object(value),
-            Value::String(text) => {
-                let trimmed = text.trim();
-                let decoded;
-                let json = if trimmed.starts_with('%') || !trimmed.starts_with('{') {
-                    decoded = url_decode(trimmed);
-                    decoded.as_str()
-                } else {
-                    trimmed
-                };
-                let parsed: Value =
-                    serde_json::from_str(json).map_err(|err| format!("policy document is not valid JSON: {err}"))?;
-                Self::from_object(&parsed)
+        let mut current = value.clone();
+        for _ in 0..3 {
+            match current {
+                Value::Object(_) => return Self::from_object(&current),
+                Value::Null => return Ok(PolicyDocument::default()),
+                Value::String(text) => {
+                    let trimmed = text.trim();
+                    let json = if trimmed.starts_with('%') { url_decode(trimmed) } else { trimmed.to_owned() };
+                    current = match serde_json::from_str(&json) {
+                        Ok(parsed) => parsed,
+                        // URL-encoded documents may start with a plain `{` and contain escapes.
+                        Err(_) if json.contains('%') => serde_json::from_str(&url_decode(&json))
+                            .map_err(|err| format!("policy document is not valid JSON: {err}"))?,
+                        Err(err) => return Err(format!("policy document is not valid JSON: {err}")),
+                    };
+                }
+                _ => return Err("policy document must be a JSON object".to_owned()),
             }
-            Value::Null => Ok(PolicyDocument::default()),
-            _ => Err("policy document must be an object or a string".to_owned()),
         }
+        Err("policy document is encoded more than three times".to_owned())
     }
 
     fn from_object(value: &Value) -> Result<PolicyDocument, String> {
+        if !value.is_object() {
+            return Err("policy document must be a JSON object".to_owned());
+        }
         let statements = match value.get("Statement") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(list)) => list.iter().collect(),
@@ -262,6 +270,16 @@ mod tests {
         let document = PolicyDocument::parse(&json!(encoded)).unwrap();
         assert!(document.statements[0].covers_all_actions());
         assert!(document.statements[0].covers_all_resources());
+    }
+
+    #[test]
+    fn doubly_encoded_documents_parse_and_non_objects_are_refused() {
+        let inner = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction"}});
+        let twice = json!(json!(inner.to_string()).to_string());
+        let document = PolicyDocument::parse(&twice).unwrap();
+        assert!(document.statements[0].has_public_principal());
+        assert!(PolicyDocument::parse(&json!("\"just text\"")).is_err());
+        assert!(PolicyDocument::parse(&json!(42)).is_err());
     }
 
     #[test]

@@ -6,12 +6,10 @@
 //! prefix list containing `0.0.0.0/0` or `::/0` is as open as the CIDR itself. A referenced
 //! prefix list that is not in the inventory makes the verdict ERROR.
 
-use mamori_model::{ConfigItem, Severity, Status};
+use mamori_model::{Severity, Status};
 
-use crate::support::network::{
-    conclude_security_groups, evaluate_security_group, GroupView, Openness, PREFIX_LIST_TYPE, SECURITY_GROUP_TYPE,
-};
-use crate::{Cx, Notes, Params, Rule, RuleMeta, Scope, Stride};
+use crate::support::network::{GroupView, Openness, PREFIX_LIST_TYPE, SECURITY_GROUP_TYPE};
+use crate::{Params, RuleMeta, Stride};
 
 pub struct RestrictedSsh;
 
@@ -54,16 +52,4 @@ fn judge(group: &GroupView<'_>, _params: &Params) -> (Status, String) {
     (Status::Pass, format!("security group {} does not allow SSH from the internet", group.group_id))
 }
 
-impl Rule for RestrictedSsh {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        evaluate_security_group(item, cx, judge);
-    }
-
-    fn conclude(&self, _scope: &Scope, notes: Notes, cx: &mut Cx<'_>) {
-        conclude_security_groups(notes, cx, judge);
-    }
-}
+crate::security_group_rule!(RestrictedSsh, META, judge);

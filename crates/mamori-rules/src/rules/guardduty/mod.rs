@@ -1,5 +1,7 @@
-//! Rules about guardduty.
+//! Rules about Amazon GuardDuty: threat detection in every account and region.
+
+mod guardduty_enabled_centralized;
 
 use crate::Rule;
 
-pub const RULES: &[&dyn Rule] = &[];
+pub const RULES: &[&dyn Rule] = &[&guardduty_enabled_centralized::GuarddutyEnabledCentralized];

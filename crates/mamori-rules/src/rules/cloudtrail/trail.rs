@@ -1,0 +1,512 @@
+//! What the CloudTrail rules share: a trail read from its configuration item, the account
+//! records that say which organization an account belongs to, and the test of whether a trail
+//! reaches an account and region.
+//!
+//! DescribeTrails lists a multi-region trail in every region (shadow copies) and an
+//! organization trail in member accounts too, so an inventory may hold several copies of one
+//! trail. Per-trail rules judge a trail once, on the copy read in its home region and owner
+//! account ([`is_shadow_copy`]); account-level rules merge copies by ARN ([`merge_copies`]).
+//! An organization trail lives in the management account and covers every member account whose
+//! home-region `AWS::::Account` record names that account as `organization.masterAccountId`,
+//! which is why the account-level rules gather their notes over the whole inventory.
+//!
+//! Every fact is a [`Fact`]: known, or the reason it is not (absent from the inventory, or its
+//! read failed). A trail qualifies when every check is [`Check::Yes`]; a rule passes on one
+//! qualifying trail, fails when every trail definitely falls short, and reports ERROR when only
+//! unknown facts stand between a trail and qualifying.
+
+use std::collections::BTreeMap;
+
+use mamori_model::ConfigItem;
+use serde_json::Value;
+
+use crate::support::item::{as_bool, as_list, required, supplementary};
+use crate::Subject;
+
+pub(super) const TRAIL_TYPE: &str = "AWS::CloudTrail::Trail";
+
+/// A value, or why it is not known.
+pub(super) type Fact<T> = Result<T, String>;
+
+/// Whether a trail meets one condition, with the reason when it does not or may not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Check {
+    Yes,
+    No(String),
+    Unknown(String),
+}
+
+impl Check {
+    /// All conditions together: one `No` settles it; otherwise one `Unknown` leaves it open.
+    pub(super) fn all(checks: impl IntoIterator<Item = Check>) -> Check {
+        let mut unknown = None;
+        for check in checks {
+            match check {
+                Check::Yes => {}
+                Check::No(reason) => return Check::No(reason),
+                Check::Unknown(reason) => {
+                    unknown.get_or_insert(reason);
+                }
+            }
+        }
+        unknown.map_or(Check::Yes, Check::Unknown)
+    }
+}
+
+/// What a rule concluded from the trails that might satisfy it.
+pub(super) enum Decision {
+    /// The label of the first trail (in ARN order) that qualifies.
+    Pass(String),
+    /// Why each candidate falls short; empty when there was no candidate.
+    Fail(Vec<String>),
+    /// What is unknown about the candidates that might have qualified.
+    Error(Vec<String>),
+}
+
+impl Decision {
+    pub(super) fn of<'a>(candidates: impl IntoIterator<Item = (&'a Trail, Check)>) -> Decision {
+        let (mut no, mut unknown) = (Vec::new(), Vec::new());
+        for (trail, check) in candidates {
+            match check {
+                Check::Yes => return Decision::Pass(trail.label()),
+                Check::No(reason) => no.push(reason),
+                Check::Unknown(reason) => unknown.push(reason),
+            }
+        }
+        if unknown.is_empty() {
+            Decision::Fail(no)
+        } else {
+            Decision::Error(unknown)
+        }
+    }
+}
+
+/// `": reason; reason"`, or nothing when there is no reason to give.
+pub(super) fn because(reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", reasons.join("; "))
+    }
+}
+
+/// Which management events a trail records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Management {
+    pub read: bool,
+    pub write: bool,
+    /// Event sources or conditions that leave some management events out.
+    pub excluded: Vec<String>,
+}
+
+/// Which buckets a trail records S3 object-level (data) events for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct S3Data {
+    /// Every bucket, except those in `except`.
+    pub all: bool,
+    pub except: Vec<String>,
+    /// Whole buckets named one by one.
+    pub buckets: Vec<String>,
+}
+
+impl S3Data {
+    pub(super) fn all_buckets(&self) -> bool {
+        self.all && self.except.is_empty()
+    }
+
+    pub(super) fn covers(&self, bucket: &str) -> bool {
+        (self.all && !self.except.iter().any(|name| name == bucket)) || self.buckets.iter().any(|name| name == bucket)
+    }
+}
+
+/// One trail, as much as the inventory tells.
+#[derive(Debug, Clone)]
+pub(super) struct Trail {
+    pub arn: String,
+    pub name: String,
+    /// The account that owns the trail (from its ARN).
+    pub owner: String,
+    pub home_region: String,
+    /// Whether this copy was read in the trail's home region, in its owner account.
+    pub home_copy: bool,
+    pub multi_region: Fact<bool>,
+    pub organization: Fact<bool>,
+    pub s3_bucket: Fact<Option<String>>,
+    pub sns_topic: Fact<Option<String>>,
+    pub log_group: Fact<Option<String>>,
+    pub logging: Fact<bool>,
+    pub management: Fact<Management>,
+    pub s3_data: Fact<S3Data>,
+}
+
+impl Trail {
+    pub(super) fn read(item: &ConfigItem) -> Trail {
+        let text = |key: &str| item.config(key).and_then(Value::as_str).filter(|text| !text.is_empty());
+        let arn = text("trailARN").or(item.arn.as_deref()).unwrap_or(&item.resource_id).to_owned();
+        let name = text("name").or(item.resource_name.as_deref()).unwrap_or(&item.resource_id).to_owned();
+        let owner = arn_account(&arn).unwrap_or(&item.account_id).to_owned();
+        let home_region = text("homeRegion").unwrap_or(&item.aws_region).to_owned();
+        let home_copy = home_region == item.aws_region && owner == item.account_id;
+        let sns_key = if item.config("snsTopicArn").is_some() { "snsTopicArn" } else { "snsTopicARN" };
+        let selectors = selectors(item, &name);
+        Trail {
+            multi_region: flag(item, "isMultiRegionTrail"),
+            organization: flag(item, "isOrganizationTrail"),
+            s3_bucket: optional_text(item, "s3BucketName"),
+            sns_topic: optional_text(item, sns_key),
+            log_group: optional_text(item, "cloudWatchLogsLogGroupArn"),
+            logging: is_logging(item, &name),
+            management: selectors.as_ref().map(management_of).map_err(String::clone),
+            s3_data: selectors.as_ref().map(s3_data_of).map_err(String::clone),
+            arn,
+            name,
+            owner,
+            home_region,
+            home_copy,
+        }
+    }
+
+    /// How messages name the trail: with its owner when that is another account.
+    pub(super) fn label(&self) -> String {
+        match self.organization {
+            Ok(true) => format!("organization trail {} of account {}", self.name, self.owner),
+            _ => format!("trail {}", self.name),
+        }
+    }
+
+    pub(super) fn logging_check(&self) -> Check {
+        match &self.logging {
+            Ok(true) => Check::Yes,
+            Ok(false) => Check::No(format!("{} exists but is not logging", self.label())),
+            Err(reason) => Check::Unknown(reason.clone()),
+        }
+    }
+
+    pub(super) fn multi_region_check(&self) -> Check {
+        match &self.multi_region {
+            Ok(true) => Check::Yes,
+            Ok(false) => Check::No(format!("{} is a single-region trail of {}", self.label(), self.home_region)),
+            Err(reason) => Check::Unknown(reason.clone()),
+        }
+    }
+
+    /// Whether the trail records events of `region`: its home region, or every region.
+    pub(super) fn region_check(&self, region: &str) -> Check {
+        if self.home_region == region {
+            return Check::Yes;
+        }
+        self.multi_region_check()
+    }
+
+    /// Whether the trail records events of `account`: its own trails, and the organization
+    /// trails of the account's management account. `master` is what the account's home-region
+    /// record says about its organization.
+    pub(super) fn account_check(&self, account: &str, master: &Fact<Option<String>>) -> Check {
+        if self.owner == account {
+            return Check::Yes;
+        }
+        let not_ours = || Check::No(format!("{} belongs to account {}", self.label(), self.owner));
+        match (&self.organization, master) {
+            (Ok(false), _) | (_, Ok(None)) => not_ours(),
+            (_, Ok(Some(master))) if *master != self.owner => not_ours(),
+            (Ok(true), Ok(Some(_))) => Check::Yes,
+            (Err(reason), Ok(Some(_))) => Check::Unknown(reason.clone()),
+            (_, Err(reason)) => Check::Unknown(format!(
+                "whether trail {} of account {} covers account {account} is unknown: {reason}",
+                self.name, self.owner
+            )),
+        }
+    }
+
+    /// The rule parameters `s3BucketName`, `snsTopicArn`, `cloudWatchLogsLogGroupArn`: filters
+    /// on which trails count, as AWS applies them.
+    pub(super) fn destination_check(&self, bucket: Option<&str>, topic: Option<&str>, group: Option<&str>) -> Check {
+        Check::all([
+            self.matches(&self.s3_bucket, bucket, "delivers to bucket"),
+            self.matches(&self.sns_topic, topic, "notifies SNS topic"),
+            self.matches(&self.log_group, group, "sends to log group"),
+        ])
+    }
+
+    fn matches(&self, actual: &Fact<Option<String>>, wanted: Option<&str>, verb: &str) -> Check {
+        let Some(wanted) = wanted else { return Check::Yes };
+        // DescribeTrails returns log group ARNs ending in `:*`; users often write them without.
+        let normal = |text: &str| text.trim_end_matches(":*").to_owned();
+        match actual {
+            Ok(Some(actual)) if normal(actual) == normal(wanted) => Check::Yes,
+            Ok(Some(actual)) => Check::No(format!("{} {verb} {actual}, not {wanted}", self.label())),
+            Ok(None) => Check::No(format!("{} {verb} none, not {wanted}", self.label())),
+            Err(reason) => Check::Unknown(reason.clone()),
+        }
+    }
+}
+
+/// Whether a trail item is a copy of a trail judged elsewhere: a shadow of a multi-region trail
+/// read outside its home region, or an organization trail seen from a member account.
+pub(super) fn is_shadow_copy(item: &ConfigItem) -> bool {
+    let home = item.config("homeRegion").and_then(Value::as_str).filter(|home| !home.is_empty());
+    let arn = item.config("trailARN").and_then(Value::as_str).or(item.arn.as_deref());
+    home.is_some_and(|home| home != item.aws_region)
+        || arn.and_then(arn_account).is_some_and(|owner| owner != item.account_id)
+}
+
+/// The trail's name, for messages of per-trail rules.
+pub(super) fn trail_name(item: &ConfigItem) -> &str {
+    item.config("name")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .or(item.resource_name.as_deref())
+        .unwrap_or(&item.resource_id)
+}
+
+/// One trail per ARN, preferring the copy read in the trail's home region and owner account
+/// (where its status was read), otherwise the first read.
+pub(super) fn merge_copies(trails: Vec<Trail>) -> Vec<Trail> {
+    let mut by_arn: BTreeMap<String, Trail> = BTreeMap::new();
+    for trail in trails {
+        match by_arn.get(&trail.arn) {
+            Some(kept) if kept.home_copy || !trail.home_copy => {}
+            _ => {
+                by_arn.insert(trail.arn.clone(), trail);
+            }
+        }
+    }
+    by_arn.into_values().collect()
+}
+
+/// The account id in an ARN (`arn:aws:cloudtrail:us-east-1:111122223333:trail/x`).
+pub(super) fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    (parts.next() == Some("arn")).then_some(())?;
+    parts.nth(3).filter(|account| !account.is_empty())
+}
+
+/// One `AWS::::Account` record: the subject of account- and region-level findings, and on the
+/// home-region record, the account's organization.
+#[derive(Debug, Clone)]
+pub(super) struct AccountRecord {
+    pub subject: Subject,
+    pub home: bool,
+    /// `organization.masterAccountId`: `None` outside an organization. Known only on the
+    /// home-region record.
+    pub master: Fact<Option<String>>,
+}
+
+impl AccountRecord {
+    pub(super) fn read(item: &ConfigItem) -> AccountRecord {
+        let home = item.config("homeRegion").and_then(as_bool) == Some(true);
+        let master = match required(item, "organization") {
+            Ok(Value::Null) => Ok(None),
+            Ok(organization) => organization
+                .get("masterAccountId")
+                .and_then(Value::as_str)
+                .map(|id| Some(id.to_owned()))
+                .ok_or_else(|| format!("the organization of account {} has no masterAccountId", item.account_id)),
+            Err(reason) => Err(reason),
+        };
+        AccountRecord { subject: Subject::of(item), home, master }
+    }
+}
+
+/// Each account's management account, from its home-region record.
+pub(super) fn masters(records: &[AccountRecord]) -> BTreeMap<String, Fact<Option<String>>> {
+    let mut masters = BTreeMap::new();
+    for record in records.iter().filter(|record| record.home) {
+        masters.insert(record.subject.account_id.to_string(), record.master.clone());
+    }
+    for record in records {
+        masters.entry(record.subject.account_id.to_string()).or_insert_with(|| {
+            Err(format!(
+                "account {} has no home-region AWS::::Account record in the inventory to tell its organization",
+                record.subject.account_id
+            ))
+        });
+    }
+    masters
+}
+
+fn flag(item: &ConfigItem, key: &str) -> Fact<bool> {
+    match required(item, key)? {
+        Value::Null => Ok(false),
+        value => as_bool(value).ok_or_else(|| format!("{} has an unreadable `{key}`", item.resource_id)),
+    }
+}
+
+fn optional_text(item: &ConfigItem, key: &str) -> Fact<Option<String>> {
+    match required(item, key)? {
+        Value::Null => Ok(None),
+        Value::String(text) if text.is_empty() => Ok(None),
+        Value::String(text) => Ok(Some(text.clone())),
+        _ => Err(format!("{} has an unreadable `{key}`", item.resource_id)),
+    }
+}
+
+fn is_logging(item: &ConfigItem, name: &str) -> Fact<bool> {
+    let status = supplementary(item, "TrailStatus")?.ok_or_else(|| {
+        format!("trail {name} has no TrailStatus in the inventory, so whether it is logging is unknown")
+    })?;
+    field(status, "isLogging")
+        .and_then(as_bool)
+        .ok_or_else(|| format!("the TrailStatus of trail {name} has no readable isLogging"))
+}
+
+/// A field in the SDK's camelCase or the API's PascalCase.
+pub(super) fn field<'a>(value: &'a Value, camel: &str) -> Option<&'a Value> {
+    value.get(camel).or_else(|| {
+        let mut pascal = camel.to_owned();
+        if let Some(first) = pascal.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        value.get(&pascal)
+    })
+}
+
+/// The trail's event selectors: basic and advanced, as GetEventSelectors returns them.
+struct Selectors {
+    basic: Vec<Value>,
+    advanced: Vec<Value>,
+}
+
+fn selectors(item: &ConfigItem, name: &str) -> Fact<Selectors> {
+    match supplementary(item, "EventSelectors")? {
+        Some(value) => Ok(Selectors {
+            basic: as_list(field(value, "eventSelectors")).into_iter().cloned().collect(),
+            advanced: as_list(field(value, "advancedEventSelectors")).into_iter().cloned().collect(),
+        }),
+        // A trail never given selectors records all management events and no data events.
+        None if item.config("hasCustomEventSelectors").and_then(as_bool) == Some(false) => Ok(Selectors {
+            basic: vec![serde_json::json!({"readWriteType": "All", "includeManagementEvents": true})],
+            advanced: Vec::new(),
+        }),
+        None => Err(format!("trail {name} has no EventSelectors in the inventory")),
+    }
+}
+
+/// `(field, operator, values)` of an advanced selector's field selectors.
+fn field_selectors(selector: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for entry in as_list(field(selector, "fieldSelectors")) {
+        let Some(name) = field(entry, "field").and_then(Value::as_str) else { continue };
+        for operator in ["equals", "notEquals", "startsWith", "notStartsWith", "endsWith", "notEndsWith"] {
+            if let Some(values) = field(entry, operator) {
+                let values = as_list(Some(values)).into_iter().filter_map(Value::as_str).map(str::to_owned).collect();
+                out.push((name.to_owned(), operator.to_owned(), values));
+            }
+        }
+    }
+    out
+}
+
+fn is(conditions: &[(String, String, Vec<String>)], name: &str, value: &str) -> bool {
+    conditions
+        .iter()
+        .any(|(field, operator, values)| field == name && operator == "equals" && values.iter().any(|v| v == value))
+}
+
+fn management_of(selectors: &Selectors) -> Management {
+    let mut management = Management::default();
+    for selector in &selectors.basic {
+        if field(selector, "includeManagementEvents").and_then(as_bool) == Some(false) {
+            continue;
+        }
+        let kind = field(selector, "readWriteType").and_then(Value::as_str).unwrap_or("All").to_ascii_lowercase();
+        management.read |= kind != "writeonly";
+        management.write |= kind != "readonly";
+        for source in as_list(field(selector, "excludeManagementEventSources")).into_iter().filter_map(Value::as_str) {
+            management.excluded.push(source.to_owned());
+        }
+    }
+    for selector in &selectors.advanced {
+        let conditions = field_selectors(selector);
+        if !is(&conditions, "eventCategory", "Management") {
+            continue;
+        }
+        let read_only: Vec<&str> = conditions
+            .iter()
+            .filter(|(name, operator, _)| name == "readOnly" && operator == "equals")
+            .flat_map(|(_, _, values)| values.iter().map(String::as_str))
+            .collect();
+        management.read |= read_only.is_empty() || read_only.contains(&"true");
+        management.write |= read_only.is_empty() || read_only.contains(&"false");
+        for (name, operator, values) in &conditions {
+            if name != "eventCategory" && name != "readOnly" {
+                management.excluded.push(format!("{name} {operator} {}", values.join(",")));
+            }
+        }
+    }
+    management
+}
+
+/// `arn:aws:s3` or `arn:aws:s3:::` (any partition): every bucket.
+fn is_all_buckets(arn: &str) -> bool {
+    let trimmed = arn.trim_end_matches(':');
+    let parts: Vec<&str> = trimmed.split(':').collect();
+    parts.len() == 3 && parts[0] == "arn" && parts[2] == "s3"
+}
+
+/// The bucket a whole-bucket ARN prefix names (`arn:aws:s3:::bucket/`); `None` for a key prefix.
+fn whole_bucket(arn: &str) -> Option<String> {
+    let rest = arn.split_once(":::")?.1;
+    match rest.split_once('/') {
+        Some((bucket, "")) => Some(bucket.to_owned()),
+        None if !rest.is_empty() => Some(rest.to_owned()),
+        _ => None,
+    }
+}
+
+fn s3_data_of(selectors: &Selectors) -> S3Data {
+    let mut data = S3Data::default();
+    for selector in &selectors.basic {
+        for resource in as_list(field(selector, "dataResources")) {
+            if field(resource, "type").and_then(Value::as_str) != Some("AWS::S3::Object") {
+                continue;
+            }
+            for value in as_list(field(resource, "values")).into_iter().filter_map(Value::as_str) {
+                if is_all_buckets(value) {
+                    data.all = true;
+                } else if let Some(bucket) = whole_bucket(value) {
+                    data.buckets.push(bucket);
+                }
+            }
+        }
+    }
+    for selector in &selectors.advanced {
+        let conditions = field_selectors(selector);
+        if !is(&conditions, "eventCategory", "Data") || !is(&conditions, "resources.type", "AWS::S3::Object") {
+            continue;
+        }
+        let arns: Vec<&(String, String, Vec<String>)> =
+            conditions.iter().filter(|(name, _, _)| name == "resources.ARN").collect();
+        if arns.is_empty() {
+            data.all = true;
+        }
+        for (_, operator, values) in arns {
+            let buckets = values.iter().filter_map(|value| value.split_once(":::").map(|(_, rest)| rest));
+            match operator.as_str() {
+                "startsWith" => data.buckets.extend(values.iter().filter_map(|value| whole_bucket(value))),
+                "notStartsWith" | "notEquals" => {
+                    data.all = true;
+                    data.except.extend(buckets.map(|rest| rest.split('/').next().unwrap_or(rest).to_owned()));
+                }
+                _ => {}
+            }
+        }
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_arns() {
+        assert!(is_all_buckets("arn:aws:s3"));
+        assert!(is_all_buckets("arn:aws-us-gov:s3:::"));
+        assert!(!is_all_buckets("arn:aws:s3:::logs/"));
+        assert_eq!(whole_bucket("arn:aws:s3:::logs/"), Some("logs".to_owned()));
+        assert_eq!(whole_bucket("arn:aws:s3:::logs/prefix/"), None);
+        assert_eq!(arn_account("arn:aws:cloudtrail:us-east-1:111122223333:trail/x"), Some("111122223333"));
+        assert_eq!(arn_account("management-events"), None);
+    }
+}
