@@ -1,0 +1,53 @@
+//! SDK configuration: the standard credential chain, region and endpoint.
+//!
+//! `aws-config` already honours `AWS_ENDPOINT_URL` (and the per-service
+//! `AWS_ENDPOINT_URL_<SERVICE>`); an explicit `--endpoint-url` wins over them.
+
+use crate::{Error, Result};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// Region used when the chain resolves none.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// How to build the SDK configuration.
+#[derive(Clone, Debug, Default)]
+pub struct SdkOptions {
+    /// `--endpoint-url`: overrides the endpoint of every service.
+    pub endpoint_url: Option<String>,
+    /// `--region`; else the chain (`AWS_REGION`, profile), else `us-east-1`.
+    pub region: Option<String>,
+    /// `--profile`; else the chain (`AWS_PROFILE`).
+    pub profile: Option<String>,
+}
+
+impl SdkOptions {
+    /// Checks the endpoint URL.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(url) = &self.endpoint_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Error::EndpointUrl(url.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loads the SDK configuration from the standard chain with `opts` applied.
+pub async fn load(opts: &SdkOptions) -> Result<SdkConfig> {
+    opts.validate()?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &opts.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Ok(config.into_builder().region(Region::new(DEFAULT_REGION)).build());
+    }
+    Ok(config)
+}
