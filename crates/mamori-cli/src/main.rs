@@ -17,6 +17,9 @@ use clap::{Args, Parser, Subcommand};
 use mamori_engine::{config::parse_param_flag, Config, Destination, Format};
 use mamori_model::Severity;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "mamori", version, about = "Audit a whole AWS organization against security rules.")]
 struct Cli {

@@ -46,7 +46,9 @@ fn demo_organization_json_report_is_complete_and_consistent() {
     assert!(summary["notCovered"]["AWS::SNS::Topic"].as_u64().unwrap() > 0, "SNS topics are counted as not covered");
     let mut ids = std::collections::HashSet::new();
     for finding in findings {
-        for field in ["id", "ruleId", "status", "severity", "accountId", "region", "resourceType", "resourceId", "message"] {
+        for field in
+            ["id", "ruleId", "status", "severity", "accountId", "region", "resourceType", "resourceId", "message"]
+        {
             assert!(finding[field].is_string(), "finding lacks {field}: {finding}");
         }
         assert!(ids.insert(finding["id"].as_str().unwrap().to_owned()), "duplicate finding id {finding}");
@@ -99,7 +101,9 @@ fn csv_ocsf_and_asff_exports() {
             }
             _ => {
                 let findings: Vec<Value> = serde_json::from_str(&text).unwrap();
-                assert!(findings.iter().all(|f| f["SchemaVersion"] == "2018-10-08" && f["Compliance"]["Status"].is_string()));
+                assert!(findings
+                    .iter()
+                    .all(|f| f["SchemaVersion"] == "2018-10-08" && f["Compliance"]["Status"].is_string()));
             }
         }
     }
@@ -167,13 +171,20 @@ fn write(dir: &Path, name: &str, contents: &[u8]) -> PathBuf {
 fn malformed_input_is_refused_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let many_good_lines = format!("{BUCKET}\n").repeat(3);
-    let bad_json = write(dir.path(), "bad.jsonl", format!("{many_good_lines}{{\"resourceType\": \"AWS::S3::Bucket\",\n").as_bytes());
+    let bad_json = write(
+        dir.path(),
+        "bad.jsonl",
+        format!("{many_good_lines}{{\"resourceType\": \"AWS::S3::Bucket\",\n").as_bytes(),
+    );
     assert_refused(&["evaluate".as_ref(), bad_json.as_os_str()], &["bad.jsonl", "line 4", "invalid JSON"]);
 
     let missing = write(
         dir.path(),
         "missing.jsonl",
-        format!("{BUCKET}\n{{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"x\",\"awsRegion\":\"us-east-1\"}}\n").as_bytes(),
+        format!(
+            "{BUCKET}\n{{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"x\",\"awsRegion\":\"us-east-1\"}}\n"
+        )
+        .as_bytes(),
     );
     assert_refused(&["evaluate".as_ref(), missing.as_os_str()], &["missing.jsonl", "line 2", "`accountId`"]);
 
@@ -195,7 +206,11 @@ fn malformed_input_is_refused_with_file_and_line() {
     let missing_file = dir.path().join("nope.jsonl");
     assert_refused(&["evaluate".as_ref(), missing_file.as_os_str()], &["nope.jsonl"]);
 
-    let snapshot = write(dir.path(), "snap.json", b"{\n \"fileVersion\": \"1.0\",\n \"configurationItems\": [\n {\"resourceType\": 1}\n ]\n}\n");
+    let snapshot = write(
+        dir.path(),
+        "snap.json",
+        b"{\n \"fileVersion\": \"1.0\",\n \"configurationItems\": [\n {\"resourceType\": 1}\n ]\n}\n",
+    );
     assert_refused(&["evaluate".as_ref(), snapshot.as_os_str()], &["snap.json", "line 4"]);
 }
 
@@ -204,16 +219,20 @@ fn bad_rules_parameters_and_config_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "items.jsonl", format!("{BUCKET}\n").as_bytes());
     let input = input.as_os_str();
-    assert_refused(&["evaluate".as_ref(), input, "--rules".as_ref(), "no-such-rule".as_ref()], &["unknown rule `no-such-rule`"]);
+    assert_refused(
+        &["evaluate".as_ref(), input, "--rules".as_ref(), "no-such-rule".as_ref()],
+        &["unknown rule `no-such-rule`"],
+    );
     assert_refused(
         &["evaluate".as_ref(), input, "--param".as_ref(), "s3-bucket-versioning-enabled.bogus=1".as_ref()],
         &["has no parameter `bogus`"],
     );
-    assert_refused(
-        &["evaluate".as_ref(), input, "--param".as_ref(), "restricted-ssh".as_ref()],
-        &["RULE.NAME=VALUE"],
+    assert_refused(&["evaluate".as_ref(), input, "--param".as_ref(), "restricted-ssh".as_ref()], &["RULE.NAME=VALUE"]);
+    let config = write(
+        dir.path(),
+        "mamori.toml",
+        b"[evaluate]\nrules = [\"*\"]\n\n[rule.s3-bucket-versioning-enabled]\nseverity = \"urgent\"\n",
     );
-    let config = write(dir.path(), "mamori.toml", b"[evaluate]\nrules = [\"*\"]\n\n[rule.s3-bucket-versioning-enabled]\nseverity = \"urgent\"\n");
     assert_refused(
         &["evaluate".as_ref(), input, "--config".as_ref(), config.as_os_str()],
         &["mamori.toml", "[rule.s3-bucket-versioning-enabled] severity", "urgent"],

@@ -40,7 +40,10 @@ pub struct Outcome {
 impl Outcome {
     /// Whether some check at or above `threshold` failed or could not be evaluated.
     pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
-        self.summary.by_rule.values().any(|rule| rule.severity >= threshold && (rule.checks.fail + rule.checks.error) > 0)
+        self.summary
+            .by_rule
+            .values()
+            .any(|rule| rule.severity >= threshold && (rule.checks.fail + rule.checks.error) > 0)
     }
 }
 

@@ -4,7 +4,8 @@
 //! rule: enough for the table view and the JSON summary, in memory that grows with accounts and
 //! rules, not with findings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use mamori_model::{Finding, Severity, Status};
 use serde::Serialize;
@@ -60,7 +61,7 @@ pub struct RuleSummary {
     pub checks: StatusCounts,
     pub accounts_failing: u64,
     #[serde(skip)]
-    failing_accounts: std::collections::BTreeSet<String>,
+    failing_accounts: HashSet<Arc<str>>,
     pub examples: Vec<Example>,
 }
 
@@ -93,18 +94,22 @@ pub struct Summary {
     pub by_rule: BTreeMap<String, RuleSummary>,
 }
 
-/// Builds a [`Summary`] from a stream of findings.
+/// Builds a [`Summary`] from a stream of findings. Millions of findings pass through `add`,
+/// so accounts and rules are looked up by their shared ids in hash maps and ordered only once,
+/// in `finish`.
 #[derive(Default)]
 pub struct SummaryBuilder {
     summary: Summary,
+    accounts: HashMap<Arc<str>, AccountSummary>,
+    rules: HashMap<Arc<str>, RuleSummary>,
 }
 
 impl SummaryBuilder {
     pub fn new(rule_severities: impl IntoIterator<Item = (String, Severity)>) -> SummaryBuilder {
-        let mut summary = Summary::default();
+        let mut rules = HashMap::new();
         for (id, severity) in rule_severities {
-            summary.by_rule.insert(
-                id,
+            rules.insert(
+                Arc::from(id),
                 RuleSummary {
                     severity,
                     checks: StatusCounts::default(),
@@ -114,23 +119,20 @@ impl SummaryBuilder {
                 },
             );
         }
-        summary.rules_evaluated = summary.by_rule.len() as u64;
-        SummaryBuilder { summary }
+        let summary = Summary { rules_evaluated: rules.len() as u64, ..Summary::default() };
+        SummaryBuilder { summary, accounts: HashMap::new(), rules }
     }
 
     pub fn add(&mut self, finding: &Finding) {
         let summary = &mut self.summary;
         summary.checks.add(finding.status);
-        let account = match summary.by_account.get_mut(&finding.account_id) {
-            Some(account) => account,
-            None => summary.by_account.entry(finding.account_id.clone()).or_default(),
-        };
+        let account = self.accounts.entry(finding.account_id.clone()).or_default();
         account.checks.add(finding.status);
         if finding.status == Status::Fail {
             *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
             *account.failing_by_severity.entry(finding.severity).or_default() += 1;
         }
-        if let Some(rule) = summary.by_rule.get_mut(&finding.rule_id) {
+        if let Some(rule) = self.rules.get_mut(&finding.rule_id) {
             rule.checks.add(finding.status);
             if finding.status == Status::Fail {
                 if !rule.failing_accounts.contains(&finding.account_id) {
@@ -138,9 +140,9 @@ impl SummaryBuilder {
                 }
                 if rule.examples.len() < EXAMPLES_PER_RULE {
                     rule.examples.push(Example {
-                        account_id: finding.account_id.clone(),
-                        region: finding.region.clone(),
-                        resource_id: finding.resource_id.clone(),
+                        account_id: finding.account_id.to_string(),
+                        region: finding.region.to_string(),
+                        resource_id: finding.resource_id.to_string(),
                         message: finding.message.clone(),
                     });
                 }
@@ -158,8 +160,12 @@ impl SummaryBuilder {
         summary.resources_skipped = stats.items_skipped;
         summary.collection_errors = stats.collection_errors;
         summary.not_covered = stats.not_covered.clone();
-        for rule in summary.by_rule.values_mut() {
+        for (id, mut rule) in self.rules {
             rule.accounts_failing = rule.failing_accounts.len() as u64;
+            summary.by_rule.insert(id.to_string(), rule);
+        }
+        for (id, account) in self.accounts {
+            summary.by_account.insert(id.to_string(), account);
         }
         for (id, name) in &stats.account_names {
             summary.by_account.entry(id.clone()).or_default().name = Some(name.clone());

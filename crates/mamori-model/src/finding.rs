@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -87,18 +88,19 @@ impl fmt::Display for Status {
     }
 }
 
-/// One rule's verdict on one resource.
+/// One rule's verdict on one resource. Identifiers are shared (`Arc<str>`): an item's
+/// account, region, type, id and ARN are allocated once and referenced by all its findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     pub status: Status,
     pub severity: Severity,
-    pub account_id: String,
-    pub region: String,
-    pub resource_type: String,
-    pub resource_id: String,
-    pub resource_arn: Option<String>,
+    pub account_id: Arc<str>,
+    pub region: Arc<str>,
+    pub resource_type: Arc<str>,
+    pub resource_id: Arc<str>,
+    pub resource_arn: Option<Arc<str>>,
     pub message: String,
 }
 

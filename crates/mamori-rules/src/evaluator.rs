@@ -11,6 +11,7 @@
 //! becomes ERROR, because a verdict drawn from missing data is not a PASS.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE};
 
@@ -35,6 +36,8 @@ impl ActiveRule {
 /// The rules of a run, indexed by the resource types they read.
 pub struct RuleSet {
     rules: Vec<ActiveRule>,
+    /// The rule ids, shared by every finding of the rule.
+    ids: Vec<Arc<str>>,
     by_type: HashMap<&'static str, Vec<usize>>,
 }
 
@@ -46,7 +49,8 @@ impl RuleSet {
                 by_type.entry(resource_type).or_default().push(index);
             }
         }
-        RuleSet { rules, by_type }
+        let ids = rules.iter().map(|active| Arc::from(active.rule.meta().id)).collect();
+        RuleSet { rules, ids, by_type }
     }
 
     pub fn rules(&self) -> &[ActiveRule] {
@@ -101,10 +105,16 @@ impl CollectionFailure {
         self.resource_type == "*" || rule.meta().reads(&self.resource_type)
     }
 
-    /// Whether this failure leaves a scoped rule's verdict on `scope` without its input.
-    fn affects_scope(&self, scope: &Scope) -> bool {
+    /// Whether this failure leaves a scoped rule's verdict without its input. Within an
+    /// account or region scope, any failure of that scope does. Inventory-wide scopes (an
+    /// organization trail, a log bucket in another account) would otherwise let one
+    /// unreachable account turn every account's verdict into ERROR, so there a failure only
+    /// touches the verdicts on its own account: a verdict that depended on another account's
+    /// missing data can then be a FAIL, never a PASS drawn from nothing, since rules pass only
+    /// on evidence they found.
+    fn affects_verdict(&self, scope: &Scope, verdict: &Verdict) -> bool {
         match scope {
-            Scope::Inventory => true,
+            Scope::Inventory => *verdict.subject.account_id == *self.account_id,
             Scope::Account(account) => *account == self.account_id,
             Scope::Region { account, region } => {
                 *account == self.account_id && (*region == self.region || self.region == "global")
@@ -126,6 +136,8 @@ pub enum ItemKind {
 
 pub struct Evaluator<'s> {
     set: &'s RuleSet,
+    /// Accounts, regions and resource types recur on every item: share one copy of each.
+    interned: HashMap<String, Arc<str>>,
     /// Per rule: (batch sequence, scope, note).
     notes: Vec<Vec<(u64, Scope, Note)>>,
     failures: Vec<CollectionFailure>,
@@ -138,6 +150,7 @@ impl<'s> Evaluator<'s> {
     pub fn new(set: &'s RuleSet) -> Evaluator<'s> {
         Evaluator {
             set,
+            interned: HashMap::new(),
             notes: (0..set.rules.len()).map(|_| Vec::new()).collect(),
             failures: Vec::new(),
             sequence: 0,
@@ -160,17 +173,33 @@ impl<'s> Evaluator<'s> {
         let Some(indices) = self.set.by_type.get(item.resource_type.as_str()) else {
             return ItemKind::NotCovered;
         };
+        let subject = Subject {
+            account_id: self.intern(&item.account_id),
+            region: self.intern(&item.aws_region),
+            resource_type: self.intern(&item.resource_type),
+            resource_id: Arc::from(item.resource_id.as_str()),
+            resource_arn: item.arn.as_deref().map(Arc::from),
+        };
         for &index in indices {
             let active = &self.set.rules[index];
-            let mut cx = Cx::new(&active.params, &mut self.verdicts, &mut self.scratch_notes);
+            let mut cx = Cx::for_item(&active.params, &mut self.verdicts, &mut self.scratch_notes, item, &subject);
             active.rule.evaluate(item, &mut cx);
             for verdict in self.verdicts.drain(..) {
-                sink(verdict.into_finding(active.rule.meta().id, active.severity));
+                sink(verdict.into_finding(&self.set.ids[index], active.severity));
             }
             let sequence = self.sequence;
             self.notes[index].extend(self.scratch_notes.drain(..).map(|(scope, note)| (sequence, scope, note)));
         }
         ItemKind::Covered
+    }
+
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.interned.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.interned.insert(text.to_owned(), shared.clone());
+        shared
     }
 
     /// Take over another evaluator's notes and failures (from another worker thread).
@@ -193,7 +222,7 @@ impl<'s> Evaluator<'s> {
         });
         for (index, notes) in std::mem::take(&mut self.notes).into_iter().enumerate() {
             let active = &self.set.rules[index];
-            let meta = active.rule.meta();
+            let id = &self.set.ids[index];
             let mut by_scope: BTreeMap<Scope, Vec<(u64, Note)>> = BTreeMap::new();
             for (sequence, scope, note) in notes {
                 by_scope.entry(scope).or_default().push((sequence, note));
@@ -205,11 +234,11 @@ impl<'s> Evaluator<'s> {
                 let mut ignored_notes = Vec::new();
                 let mut cx = Cx::new(&active.params, &mut verdicts, &mut ignored_notes);
                 active.rule.conclude(&scope, notes, &mut cx);
-                let failure = self
-                    .failures
-                    .iter()
-                    .find(|failure| failure.affects_type(active.rule) && failure.affects_scope(&scope));
                 for mut verdict in verdicts {
+                    let failure = self
+                        .failures
+                        .iter()
+                        .find(|failure| failure.affects_type(active.rule) && failure.affects_verdict(&scope, &verdict));
                     if let (Some(failure), Status::Pass | Status::Fail) = (failure, verdict.status) {
                         verdict.status = Status::Error;
                         verdict.message = format!(
@@ -217,15 +246,15 @@ impl<'s> Evaluator<'s> {
                             failure.resource_type, failure.account_id, failure.region, failure.reason
                         );
                     }
-                    sink(verdict.into_finding(meta.id, active.severity));
+                    sink(verdict.into_finding(id, active.severity));
                 }
             }
             for failure in self.failures.iter().filter(|failure| failure.affects_type(active.rule)) {
                 let subject = Subject {
-                    account_id: failure.account_id.clone(),
-                    region: failure.region.clone(),
-                    resource_type: failure.resource_type.clone(),
-                    resource_id: format!("collection:{}", failure.resource_type),
+                    account_id: Arc::from(failure.account_id.as_str()),
+                    region: Arc::from(failure.region.as_str()),
+                    resource_type: Arc::from(failure.resource_type.as_str()),
+                    resource_id: Arc::from(format!("collection:{}", failure.resource_type)),
                     resource_arn: None,
                 };
                 let message = format!(
@@ -235,7 +264,7 @@ impl<'s> Evaluator<'s> {
                     failure.region,
                     failure.reason
                 );
-                sink(Verdict { subject, status: Status::Error, message }.into_finding(meta.id, active.severity));
+                sink(Verdict { subject, status: Status::Error, message }.into_finding(id, active.severity));
             }
         }
     }

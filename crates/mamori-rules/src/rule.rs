@@ -9,6 +9,7 @@
 //! findings, never with the raw inventory.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use mamori_model::{ConfigItem, Finding, Severity, Status};
 
@@ -95,24 +96,24 @@ impl Scope {
     }
 }
 
-/// The resource a verdict is about.
+/// The resource a verdict is about. Cloning is cheap: the identifiers are shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
-    pub account_id: String,
-    pub region: String,
-    pub resource_type: String,
-    pub resource_id: String,
-    pub resource_arn: Option<String>,
+    pub account_id: Arc<str>,
+    pub region: Arc<str>,
+    pub resource_type: Arc<str>,
+    pub resource_id: Arc<str>,
+    pub resource_arn: Option<Arc<str>>,
 }
 
 impl Subject {
     pub fn of(item: &ConfigItem) -> Subject {
         Subject {
-            account_id: item.account_id.clone(),
-            region: item.aws_region.clone(),
-            resource_type: item.resource_type.clone(),
-            resource_id: item.resource_id.clone(),
-            resource_arn: item.arn.clone(),
+            account_id: Arc::from(item.account_id.as_str()),
+            region: Arc::from(item.aws_region.as_str()),
+            resource_type: Arc::from(item.resource_type.as_str()),
+            resource_id: Arc::from(item.resource_id.as_str()),
+            resource_arn: item.arn.as_deref().map(Arc::from),
         }
     }
 }
@@ -152,11 +153,31 @@ pub struct Cx<'a> {
     params: &'a Params,
     verdicts: &'a mut Vec<Verdict>,
     notes: &'a mut Vec<(Scope, Note)>,
+    /// The item being evaluated and its subject, built once for all the rules that judge it.
+    current: Option<(&'a ConfigItem, &'a Subject)>,
 }
 
 impl<'a> Cx<'a> {
     pub fn new(params: &'a Params, verdicts: &'a mut Vec<Verdict>, notes: &'a mut Vec<(Scope, Note)>) -> Self {
-        Cx { params, verdicts, notes }
+        Cx { params, verdicts, notes, current: None }
+    }
+
+    /// A context for evaluating `item`, whose subject was built already.
+    pub(crate) fn for_item(
+        params: &'a Params,
+        verdicts: &'a mut Vec<Verdict>,
+        notes: &'a mut Vec<(Scope, Note)>,
+        item: &'a ConfigItem,
+        subject: &'a Subject,
+    ) -> Self {
+        Cx { params, verdicts, notes, current: Some((item, subject)) }
+    }
+
+    fn subject_of(&self, item: &ConfigItem) -> Subject {
+        match self.current {
+            Some((current, subject)) if std::ptr::eq(current, item) => subject.clone(),
+            _ => Subject::of(item),
+        }
     }
 
     pub fn params(&self) -> &Params {
@@ -164,16 +185,16 @@ impl<'a> Cx<'a> {
     }
 
     pub fn pass(&mut self, item: &ConfigItem, message: impl Into<String>) {
-        self.verdict(Subject::of(item), Status::Pass, message);
+        self.verdict(self.subject_of(item), Status::Pass, message);
     }
 
     pub fn fail(&mut self, item: &ConfigItem, message: impl Into<String>) {
-        self.verdict(Subject::of(item), Status::Fail, message);
+        self.verdict(self.subject_of(item), Status::Fail, message);
     }
 
     /// The item lacks what the rule needs (not collected, or collection failed).
     pub fn error(&mut self, item: &ConfigItem, message: impl Into<String>) {
-        self.verdict(Subject::of(item), Status::Error, message);
+        self.verdict(self.subject_of(item), Status::Error, message);
     }
 
     pub fn verdict(&mut self, subject: Subject, status: Status, message: impl Into<String>) {
@@ -200,9 +221,9 @@ pub trait Rule: Send + Sync + 'static {
 }
 
 impl Verdict {
-    pub fn into_finding(self, rule_id: &str, severity: Severity) -> Finding {
+    pub fn into_finding(self, rule_id: &Arc<str>, severity: Severity) -> Finding {
         Finding {
-            rule_id: rule_id.to_owned(),
+            rule_id: rule_id.clone(),
             status: self.status,
             severity,
             account_id: self.subject.account_id,

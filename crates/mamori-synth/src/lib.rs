@@ -182,7 +182,7 @@ impl Generator<'_> {
         self.iam(global_budget / 2)?;
         self.buckets(regions, global_budget / 3)?;
         self.trail(home)?;
-        if self.account.index % 4 == 0 {
+        if self.account.index.is_multiple_of(4) {
             self.cloudfront()?;
         }
         if self.account.index == 0 {

@@ -25,17 +25,18 @@ pub fn json_finding(finding: &Finding) -> Value {
 }
 
 pub fn write_csv_row(out: &mut impl Write, finding: &Finding) -> io::Result<()> {
-    let fields = [
-        finding.id(),
-        finding.rule_id.clone(),
-        finding.status.to_string(),
-        finding.severity.to_string(),
-        finding.account_id.clone(),
-        finding.region.clone(),
-        finding.resource_type.clone(),
-        finding.resource_id.clone(),
-        finding.resource_arn.clone().unwrap_or_default(),
-        finding.message.clone(),
+    let id = finding.id();
+    let fields: [&str; 10] = [
+        &id,
+        &finding.rule_id,
+        finding.status.as_str(),
+        finding.severity.as_str(),
+        &finding.account_id,
+        &finding.region,
+        &finding.resource_type,
+        &finding.resource_id,
+        finding.resource_arn.as_deref().unwrap_or_default(),
+        &finding.message,
     ];
     let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
     writeln!(out, "{}", line.join(","))
@@ -141,7 +142,7 @@ pub fn asff_finding(finding: &Finding, meta: Option<&RuleMeta>, now: &str) -> Va
         Status::Fail | Status::Muted => "FAILED",
         Status::Error => "NOT_AVAILABLE",
     };
-    let region = if finding.region == "global" { "us-east-1" } else { &finding.region };
+    let region = if &*finding.region == "global" { "us-east-1" } else { &finding.region };
     let account = &finding.account_id;
     let requirements: Vec<String> = standards(meta);
     json!({

@@ -80,7 +80,7 @@ impl ReportWriter {
         if self.format == Format::Table {
             return Ok(());
         }
-        let meta = self.rules.get(finding.rule_id.as_str()).copied();
+        let meta = self.rules.get(&*finding.rule_id).copied();
         let separator = if self.written == 0 { "\n" } else { ",\n" };
         match self.format {
             Format::Table => {}

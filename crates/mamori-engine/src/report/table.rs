@@ -18,7 +18,7 @@ fn thousands(number: u64) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -69,7 +69,8 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
-    let mut failing: Vec<_> = summary.by_rule.iter().filter(|(_, rule)| rule.checks.fail + rule.checks.error > 0).collect();
+    let mut failing: Vec<_> =
+        summary.by_rule.iter().filter(|(_, rule)| rule.checks.fail + rule.checks.error > 0).collect();
     failing.sort_by(|(a_id, a), (b_id, b)| {
         (b.severity, b.checks.fail, b.checks.error, *a_id).cmp(&(a.severity, a.checks.fail, a.checks.error, *b_id))
     });
@@ -80,8 +81,8 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "Failing rules (by severity, then failures)")?;
         writeln!(
             out,
-            "  {:<13} {:<46} {:>7} {:>7} {:>6} {:>8}  {}",
-            "SEVERITY", "RULE", "FAIL", "PASS", "ERROR", "ACCOUNTS", "EXAMPLE"
+            "  {:<13} {:<46} {:>7} {:>7} {:>6} {:>8}  EXAMPLE",
+            "SEVERITY", "RULE", "FAIL", "PASS", "ERROR", "ACCOUNTS"
         )?;
         for (id, rule) in failing.iter().take(MAX_ROWS) {
             let example = rule
