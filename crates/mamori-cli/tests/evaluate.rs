@@ -60,6 +60,9 @@ fn output_is_identical_whatever_the_thread_count() {
     let one = evaluate_json(&[&demo_org()], &["--threads", "1"]);
     let four = evaluate_json(&[&demo_org()], &["--threads", "4"]);
     assert_eq!(one, four);
+    // The table view is aggregated inside the workers: its examples must not depend on them.
+    let table = |threads: &str| run(mamori().arg("evaluate").arg(demo_org()).args(["--threads", threads])).stdout;
+    assert_eq!(table("1"), table("3"));
 }
 
 #[test]

@@ -56,17 +56,17 @@ pub fn evaluate_to_report(
     threads: usize,
 ) -> Result<Outcome, EvaluateError> {
     let mut writer = ReportWriter::new(format, rules)?;
-    let mut builder =
-        SummaryBuilder::new(rules.rules().iter().map(|active| (active.rule.meta().id.to_owned(), active.severity)));
     let mut write_error = None;
-    let stats = pipeline::evaluate(inputs, rules, threads, &mut |finding: Finding| {
-        builder.add(&finding);
+    let mut write = |finding: Finding| {
         if write_error.is_none() {
             if let Err(err) = writer.write(&finding) {
                 write_error = Some(err);
             }
         }
-    })?;
+    };
+    // The table view needs only the summary: the findings need not leave the workers.
+    let sink: Option<&mut dyn FnMut(Finding)> = if format == Format::Table { None } else { Some(&mut write) };
+    let (stats, builder) = pipeline::evaluate(inputs, rules, threads, sink)?;
     if let Some(err) = write_error {
         return Err(err.into());
     }
@@ -83,5 +83,5 @@ pub fn evaluate_to_report(
 /// `mamori inventory`).
 pub fn read_only(inputs: &[PathBuf], threads: usize) -> Result<InventoryStats, InventoryError> {
     let empty = RuleSet::new(Vec::new());
-    pipeline::evaluate(inputs, &empty, threads, &mut |_| {})
+    pipeline::evaluate(inputs, &empty, threads, None).map(|(stats, _)| stats)
 }

@@ -1,11 +1,13 @@
 //! The read → decode → evaluate pipeline, in parallel and in input order.
 //!
 //! One thread reads files and cuts them into batches; worker threads decode and evaluate
-//! batches, each with its own [`Evaluator`]; the calling thread receives each batch's findings
-//! and hands them to the sink in batch order, so output is the same whatever the number of
-//! threads. At the end the workers' notes are merged and the scoped rules conclude. Memory
-//! holds a bounded number of batches in flight, the findings of batches waiting for an earlier
-//! one, and the scoped rules' notes: never the inventory.
+//! batches, each with its own [`Evaluator`] and its own part of the summary (findings are
+//! counted where they are made, so the organization view costs no traffic between threads).
+//! When a report needs the findings themselves, the calling thread receives each batch's
+//! findings and hands them to the sink in batch order, so output is the same whatever the
+//! number of threads. At the end the workers' notes and summaries are merged and the scoped
+//! rules conclude. Memory holds a bounded number of batches in flight, the findings of batches
+//! waiting for an earlier one, and the scoped rules' notes: never the inventory.
 //!
 //! The first error (unreadable file, malformed line) stops the run; the caller then discards
 //! whatever the sink received, so a partial result is never presented as complete.
@@ -18,6 +20,8 @@ use std::sync::{Arc, Mutex};
 
 use mamori_model::{read_inventory, Batch, ConfigItem, Finding, InventoryError, ACCOUNT_TYPE};
 use mamori_rules::{Evaluator, ItemKind, RuleSet};
+
+use crate::summary::SummaryBuilder;
 
 /// What was read, besides findings.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -68,7 +72,12 @@ impl InventoryStats {
             self.regions.insert(item.aws_region.clone());
         }
         match kind {
-            ItemKind::NotCovered => *self.not_covered.entry(item.resource_type.clone()).or_default() += 1,
+            ItemKind::NotCovered => match self.not_covered.get_mut(&item.resource_type) {
+                Some(count) => *count += 1,
+                None => {
+                    self.not_covered.insert(item.resource_type.clone(), 1);
+                }
+            },
             ItemKind::CollectionError => self.collection_errors += 1,
             ItemKind::Covered => {}
         }
@@ -82,13 +91,15 @@ impl InventoryStats {
 
 type BatchResult = (u64, Result<Vec<Finding>, InventoryError>);
 
-/// Evaluate `inputs` with `rules`, handing findings to `sink` in input order.
+/// Evaluate `inputs` with `rules`: every finding is counted in the returned summary and, when
+/// `sink` is given, handed to it in input order.
 pub fn evaluate(
     inputs: &[PathBuf],
     rules: &RuleSet,
     threads: usize,
-    sink: &mut dyn FnMut(Finding),
-) -> Result<InventoryStats, InventoryError> {
+    mut sink: Option<&mut dyn FnMut(Finding)>,
+) -> Result<(InventoryStats, SummaryBuilder), InventoryError> {
+    let forward = sink.is_some();
     let threads = threads.max(1);
     let cancelled = AtomicBool::new(false);
     let (batch_tx, batch_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
@@ -102,18 +113,20 @@ pub fn evaluate(
                 let batch_rx = Arc::clone(&batch_rx);
                 let result_tx = result_tx.clone();
                 let cancelled = &cancelled;
-                scope.spawn(move || work(rules, &batch_rx, result_tx, cancelled))
+                scope.spawn(move || work(rules, &batch_rx, result_tx, cancelled, forward))
             })
             .collect();
         drop(result_tx);
 
-        let first_error = deliver_in_order(result_rx, sink, &cancelled);
+        let first_error = deliver_in_order(result_rx, &mut sink, &cancelled);
         let read = reader.join().expect("reader thread panicked");
         let mut stats = InventoryStats::default();
+        let mut summary = SummaryBuilder::for_rules(rules);
         let mut merged: Option<Evaluator> = None;
         for worker in workers {
-            let (evaluator, worker_stats) = worker.join().expect("worker thread panicked");
+            let (evaluator, worker_stats, worker_summary) = worker.join().expect("worker thread panicked");
             stats.absorb(worker_stats);
+            summary.merge(worker_summary);
             match &mut merged {
                 Some(all) => all.absorb(evaluator),
                 None => merged = Some(evaluator),
@@ -126,9 +139,16 @@ pub fn evaluate(
         stats.files = read.files;
         stats.files_ignored = read.files_ignored;
         if let Some(evaluator) = merged {
-            evaluator.finish(&mut |finding| sink(finding));
+            let mut position = u64::MAX << 32;
+            evaluator.finish(&mut |finding| {
+                summary.add(&finding, position);
+                position += 1;
+                if let Some(sink) = sink.as_mut() {
+                    sink(finding);
+                }
+            });
         }
-        Ok(stats)
+        Ok((stats, summary))
     })
 }
 
@@ -174,8 +194,10 @@ fn work<'s>(
     batch_rx: &Mutex<Receiver<(u64, Batch)>>,
     result_tx: SyncSender<BatchResult>,
     cancelled: &AtomicBool,
-) -> (Evaluator<'s>, InventoryStats) {
+    forward: bool,
+) -> (Evaluator<'s>, InventoryStats, SummaryBuilder) {
     let mut evaluator = Evaluator::new(rules);
+    let mut summary = SummaryBuilder::for_rules(rules);
     let mut stats = InventoryStats::default();
     let mut by_type: HashMap<String, u64> = HashMap::new();
     let mut items = Vec::new();
@@ -189,8 +211,17 @@ fn work<'s>(
         let result = batch.decode(&mut items, &mut stats.items_skipped).map(|()| {
             evaluator.set_sequence(sequence);
             let mut findings = Vec::new();
+            // Positions order findings by input (batch, then place in batch) for the summary's
+            // examples, whichever worker made them.
+            let mut position = sequence << 32;
             for item in &items {
-                let kind = evaluator.evaluate(item, &mut |finding| findings.push(finding));
+                let kind = evaluator.evaluate(item, &mut |finding| {
+                    summary.add(&finding, position);
+                    position += 1;
+                    if forward {
+                        findings.push(finding);
+                    }
+                });
                 stats.count(item, kind, &mut by_type);
             }
             findings
@@ -203,13 +234,13 @@ fn work<'s>(
         }
     }
     stats.items_by_type = by_type.into_iter().collect();
-    (evaluator, stats)
+    (evaluator, stats, summary)
 }
 
 /// Hand results to the sink in sequence order; return the earliest error.
 fn deliver_in_order(
     result_rx: Receiver<BatchResult>,
-    sink: &mut dyn FnMut(Finding),
+    sink: &mut Option<&mut dyn FnMut(Finding)>,
     cancelled: &AtomicBool,
 ) -> Option<InventoryError> {
     let mut waiting: BTreeMap<u64, Result<Vec<Finding>, InventoryError>> = BTreeMap::new();
@@ -226,8 +257,8 @@ fn deliver_in_order(
         waiting.insert(sequence, result);
         while let Some(result) = waiting.remove(&next) {
             if first_error.is_none() {
-                if let Ok(findings) = result {
-                    findings.into_iter().for_each(&mut *sink);
+                if let (Ok(findings), Some(sink)) = (result, sink.as_mut()) {
+                    findings.into_iter().for_each(&mut **sink);
                 }
             }
             next += 1;

@@ -33,6 +33,13 @@ impl StatusCounts {
         }
     }
 
+    fn absorb(&mut self, other: &StatusCounts) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.error += other.error;
+        self.muted += other.muted;
+    }
+
     pub fn total(&self) -> u64 {
         self.pass + self.fail + self.error + self.muted
     }
@@ -68,6 +75,9 @@ pub struct RuleSummary {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Example {
+    /// Where the finding came in the input, so that merged summaries keep the first ones.
+    #[serde(skip)]
+    position: u64,
     pub account_id: String,
     pub region: String,
     pub resource_id: String,
@@ -105,6 +115,11 @@ pub struct SummaryBuilder {
 }
 
 impl SummaryBuilder {
+    /// A builder for the rules of a run.
+    pub fn for_rules(rules: &mamori_rules::RuleSet) -> SummaryBuilder {
+        SummaryBuilder::new(rules.rules().iter().map(|active| (active.rule.meta().id.to_owned(), active.severity)))
+    }
+
     pub fn new(rule_severities: impl IntoIterator<Item = (String, Severity)>) -> SummaryBuilder {
         let mut rules = HashMap::new();
         for (id, severity) in rule_severities {
@@ -123,10 +138,14 @@ impl SummaryBuilder {
         SummaryBuilder { summary, accounts: HashMap::new(), rules }
     }
 
-    pub fn add(&mut self, finding: &Finding) {
+    /// Count a finding; `position` orders findings by input, for the examples.
+    pub fn add(&mut self, finding: &Finding, position: u64) {
         let summary = &mut self.summary;
         summary.checks.add(finding.status);
-        let account = self.accounts.entry(finding.account_id.clone()).or_default();
+        if !self.accounts.contains_key(&finding.account_id) {
+            self.accounts.insert(finding.account_id.clone(), AccountSummary::default());
+        }
+        let account = self.accounts.get_mut(&finding.account_id).expect("inserted above");
         account.checks.add(finding.status);
         if finding.status == Status::Fail {
             *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
@@ -140,6 +159,7 @@ impl SummaryBuilder {
                 }
                 if rule.examples.len() < EXAMPLES_PER_RULE {
                     rule.examples.push(Example {
+                        position,
                         account_id: finding.account_id.to_string(),
                         region: finding.region.to_string(),
                         resource_id: finding.resource_id.to_string(),
@@ -147,6 +167,30 @@ impl SummaryBuilder {
                     });
                 }
             }
+        }
+    }
+
+    /// Add the counts of a builder that saw other findings (another worker's).
+    pub fn merge(&mut self, other: SummaryBuilder) {
+        let summary = &mut self.summary;
+        summary.checks.absorb(&other.summary.checks);
+        for (severity, count) in other.summary.failing_by_severity {
+            *summary.failing_by_severity.entry(severity).or_default() += count;
+        }
+        for (id, theirs) in other.accounts {
+            let mine = self.accounts.entry(id).or_default();
+            mine.checks.absorb(&theirs.checks);
+            for (severity, count) in theirs.failing_by_severity {
+                *mine.failing_by_severity.entry(severity).or_default() += count;
+            }
+        }
+        for (id, theirs) in other.rules {
+            let Some(mine) = self.rules.get_mut(&id) else { continue };
+            mine.checks.absorb(&theirs.checks);
+            mine.failing_accounts.extend(theirs.failing_accounts);
+            mine.examples.extend(theirs.examples);
+            mine.examples.sort_by_key(|example| example.position);
+            mine.examples.truncate(EXAMPLES_PER_RULE);
         }
     }
 

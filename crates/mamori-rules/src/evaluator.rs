@@ -16,7 +16,7 @@ use std::sync::Arc;
 use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE};
 
 use crate::params::Params;
-use crate::rule::{Cx, Note, Notes, Rule, Scope, Subject, Verdict};
+use crate::rule::{Cx, Memo, Note, Notes, Rule, Scope, Subject, Verdict};
 
 /// A rule as configured for one run.
 pub struct ActiveRule {
@@ -144,6 +144,7 @@ pub struct Evaluator<'s> {
     sequence: u64,
     verdicts: Vec<Verdict>,
     scratch_notes: Vec<(Scope, Note)>,
+    memo: Memo,
 }
 
 impl<'s> Evaluator<'s> {
@@ -156,6 +157,7 @@ impl<'s> Evaluator<'s> {
             sequence: 0,
             verdicts: Vec::new(),
             scratch_notes: Vec::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -180,9 +182,17 @@ impl<'s> Evaluator<'s> {
             resource_id: Arc::from(item.resource_id.as_str()),
             resource_arn: item.arn.as_deref().map(Arc::from),
         };
+        self.memo.clear();
         for &index in indices {
             let active = &self.set.rules[index];
-            let mut cx = Cx::for_item(&active.params, &mut self.verdicts, &mut self.scratch_notes, item, &subject);
+            let mut cx = Cx::for_item(
+                &active.params,
+                &mut self.verdicts,
+                &mut self.scratch_notes,
+                item,
+                &subject,
+                &mut self.memo,
+            );
             active.rule.evaluate(item, &mut cx);
             for verdict in self.verdicts.drain(..) {
                 sink(verdict.into_finding(&self.set.ids[index], active.severity));

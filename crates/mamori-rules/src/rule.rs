@@ -8,7 +8,8 @@
 //! inventory has been read. Notes hold only what the verdict needs, so memory grows with
 //! findings, never with the raw inventory.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use mamori_model::{ConfigItem, Finding, Severity, Status};
@@ -148,6 +149,17 @@ impl Notes {
     }
 }
 
+/// Values derived from the item being evaluated, shared by all the rules that judge it (a
+/// security group's permissions are parsed once, not once per rule). Cleared per item.
+#[derive(Default)]
+pub(crate) struct Memo(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Memo {
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// What a rule works with while it evaluates: its parameters, and where verdicts and notes go.
 pub struct Cx<'a> {
     params: &'a Params,
@@ -155,11 +167,12 @@ pub struct Cx<'a> {
     notes: &'a mut Vec<(Scope, Note)>,
     /// The item being evaluated and its subject, built once for all the rules that judge it.
     current: Option<(&'a ConfigItem, &'a Subject)>,
+    memo: Option<&'a mut Memo>,
 }
 
 impl<'a> Cx<'a> {
     pub fn new(params: &'a Params, verdicts: &'a mut Vec<Verdict>, notes: &'a mut Vec<(Scope, Note)>) -> Self {
-        Cx { params, verdicts, notes, current: None }
+        Cx { params, verdicts, notes, current: None, memo: None }
     }
 
     /// A context for evaluating `item`, whose subject was built already.
@@ -169,11 +182,28 @@ impl<'a> Cx<'a> {
         notes: &'a mut Vec<(Scope, Note)>,
         item: &'a ConfigItem,
         subject: &'a Subject,
+        memo: &'a mut Memo,
     ) -> Self {
-        Cx { params, verdicts, notes, current: Some((item, subject)) }
+        Cx { params, verdicts, notes, current: Some((item, subject)), memo: Some(memo) }
     }
 
-    fn subject_of(&self, item: &ConfigItem) -> Subject {
+    /// `compute(item)`, computed once per item for all the rules that ask with the same type.
+    pub fn memo<T: Any + Send + Sync>(&mut self, item: &ConfigItem, compute: impl FnOnce() -> T) -> Arc<T> {
+        let is_current = self.current.is_some_and(|(current, _)| std::ptr::eq(current, item));
+        let Some(memo) = self.memo.as_deref_mut().filter(|_| is_current) else {
+            return Arc::new(compute());
+        };
+        let key = TypeId::of::<T>();
+        if let Some(Ok(value)) = memo.0.get(&key).map(|value| value.clone().downcast::<T>()) {
+            return value;
+        }
+        let value = Arc::new(compute());
+        memo.0.insert(key, value.clone());
+        value
+    }
+
+    /// The subject of `item`: shared with the other rules when it is the item being evaluated.
+    pub fn subject_of(&self, item: &ConfigItem) -> Subject {
         match self.current {
             Some((current, subject)) if std::ptr::eq(current, item) => subject.clone(),
             _ => Subject::of(item),

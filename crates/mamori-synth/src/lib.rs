@@ -279,6 +279,33 @@ impl Generator<'_> {
             json!({}),
         );
         self.emit(group)?;
+        // AWS-managed policies attached in the account are recorded too (docs/INVENTORY.md).
+        for (name, document) in [
+            (
+                "ReadOnlyAccess",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "ec2:Describe*"], "Resource": "*"}]}),
+            ),
+            (
+                "AWSSupportAccess",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["support:*"], "Resource": "*"}]}),
+            ),
+        ] {
+            let arn = format!("arn:aws:iam::aws:policy/{name}");
+            let item = configuration_item(
+                self.account,
+                "AWS::IAM::Policy",
+                &format!("ANPA{}", self.rng.hex(17).to_uppercase()),
+                Some(name),
+                Some(arn.clone()),
+                "global",
+                json!({"policyName": name, "arn": arn, "path": "/", "defaultVersionId": "v1", "attachmentCount": 1,
+                       "permissionsBoundaryUsageCount": 0, "isAttachable": true,
+                       "policyVersionList": [{"document": url_encode(&document.to_string()), "versionId": "v1", "isDefaultVersion": true, "createDate": "2015-02-06T18:40:00Z"}]}),
+                json!({}),
+                json!({}),
+            );
+            self.emit(item)?;
+        }
         for index in 0..policies {
             let name = format!("policy-{index}");
             let arn = format!("arn:aws:iam::{account}:policy/{name}");
@@ -371,7 +398,12 @@ impl Generator<'_> {
     fn buckets(&mut self, regions: &[&str], count: usize) -> io::Result<()> {
         for index in 0..count.max(2) {
             let region = regions[index % regions.len()];
-            let name = format!("{}-{}-{}", self.account.name, index, self.rng.hex(6));
+            // Bucket 0 receives the account's CloudTrail logs.
+            let name = if index == 0 {
+                format!("{}-trail", self.account.name)
+            } else {
+                format!("{}-{}-{}", self.account.name, index, self.rng.hex(6))
+            };
             let public_read = !self.ok() && self.rng.chance(0.3);
             let grants = if public_read {
                 json!([{"grantee": {"id": self.rng.hex(64), "displayName": null}, "permission": "FullControl"}, {"grantee": "AllUsers", "permission": "Read"}])
@@ -394,12 +426,17 @@ impl Generator<'_> {
                 "BucketVersioningConfiguration": {"status": if self.ok() { "Enabled" } else { "Off" }, "isMfaDeleteEnabled": null},
                 "IsRequesterPaysEnabled": false,
             });
-            if self.ok() {
-                supplementary["ServerSideEncryptionConfiguration"] = json!({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": null}, "bucketKeyEnabled": true}]});
-            }
-            if self.ok() {
-                supplementary["PublicAccessBlockConfiguration"] = json!({"blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true});
-            }
+            // mamori's collectors write `null` for "not configured" (docs/INVENTORY.md).
+            supplementary["ServerSideEncryptionConfiguration"] = if self.ok() {
+                json!({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": null}, "bucketKeyEnabled": true}]})
+            } else {
+                json!(null)
+            };
+            supplementary["PublicAccessBlockConfiguration"] = if self.ok() {
+                json!({"blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true})
+            } else {
+                json!(null)
+            };
             let tags = self.tags();
             let item = configuration_item(
                 self.account,
@@ -428,7 +465,7 @@ impl Generator<'_> {
             Some(name),
             Some(arn.clone()),
             home,
-            json!({"name": name, "s3BucketName": format!("{}-0-trail", self.account.name), "includeGlobalServiceEvents": true,
+            json!({"name": name, "s3BucketName": format!("{}-trail", self.account.name), "includeGlobalServiceEvents": true,
                    "isMultiRegionTrail": self.ok(), "homeRegion": home, "trailARN": arn, "logFileValidationEnabled": self.ok(),
                    "cloudWatchLogsLogGroupArn": if self.ok() { json!(format!("arn:aws:logs:{home}:{account}:log-group:cloudtrail:*")) } else { json!(null) },
                    "cloudWatchLogsRoleArn": null,

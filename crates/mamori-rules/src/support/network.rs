@@ -192,6 +192,32 @@ struct PrefixListEntries {
     cidrs: Vec<String>,
 }
 
+/// A security group as read from its item, shared by every security-group rule.
+struct ParsedGroup {
+    ingress: Result<Vec<IngressRule>, String>,
+    group_id: String,
+    group_name: String,
+    vpc_id: Option<String>,
+    references_lists: bool,
+}
+
+impl ParsedGroup {
+    fn read(item: &ConfigItem) -> ParsedGroup {
+        let text = |key: &str| item.config(key).and_then(Value::as_str);
+        let ingress = IngressRule::parse_group(&item.configuration);
+        let references_lists = ingress.as_ref().is_ok_and(|rules| {
+            rules.iter().any(|rule| rule.sources.iter().any(|source| matches!(source, Source::PrefixList(_))))
+        });
+        ParsedGroup {
+            ingress,
+            group_id: text("groupId").unwrap_or(&item.resource_id).to_owned(),
+            group_name: text("groupName").unwrap_or("").to_owned(),
+            vpc_id: text("vpcId").map(str::to_owned),
+            references_lists,
+        }
+    }
+}
+
 /// The `evaluate` of a security-group rule: reads `AWS::EC2::SecurityGroup` and
 /// `AWS::EC2::PrefixList` items (list both in the rule's resource types).
 pub fn evaluate_security_group(item: &ConfigItem, cx: &mut Cx<'_>, judge: Judge) {
@@ -211,25 +237,32 @@ pub fn evaluate_security_group(item: &ConfigItem, cx: &mut Cx<'_>, judge: Judge)
         cx.note(Scope::region_of(item), PrefixListEntries { id, cidrs });
         return;
     }
-    let ingress = match IngressRule::parse_group(&item.configuration) {
+    let group = cx.memo(item, || ParsedGroup::read(item));
+    let ingress = match &group.ingress {
         Ok(ingress) => ingress,
         Err(reason) => return cx.error(item, format!("{}: {reason}", item.resource_id)),
     };
-    let text = |key: &str| item.config(key).and_then(Value::as_str);
-    let pending = PendingGroup {
-        subject: Subject::of(item),
-        group_id: text("groupId").unwrap_or(&item.resource_id).to_owned(),
-        group_name: text("groupName").unwrap_or("").to_owned(),
-        vpc_id: text("vpcId").map(str::to_owned),
+    let subject = cx.subject_of(item);
+    if group.references_lists {
+        let pending = PendingGroup {
+            subject,
+            group_id: group.group_id.clone(),
+            group_name: group.group_name.clone(),
+            vpc_id: group.vpc_id.clone(),
+            ingress: ingress.clone(),
+        };
+        cx.note(Scope::region_of(item), pending);
+        return;
+    }
+    let view = GroupView {
+        subject: &subject,
+        group_id: &group.group_id,
+        group_name: &group.group_name,
+        vpc_id: group.vpc_id.as_deref(),
         ingress,
     };
-    let references_lists =
-        pending.ingress.iter().any(|rule| rule.sources.iter().any(|s| matches!(s, Source::PrefixList(_))));
-    if references_lists {
-        cx.note(Scope::region_of(item), pending);
-    } else {
-        decide(&pending, cx, judge);
-    }
+    let (status, message) = judge(&view, cx.params());
+    cx.verdict(subject, status, message);
 }
 
 /// The `conclude` of a security-group rule: resolves prefix lists, then judges.

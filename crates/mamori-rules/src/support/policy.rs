@@ -33,6 +33,11 @@ impl PolicyDocument {
     /// holds the document; anything that does not end up an object is an error, never an
     /// empty document (an empty document would make a public policy look private).
     pub fn parse(value: &Value) -> Result<PolicyDocument, String> {
+        match value {
+            Value::Object(_) => return Self::from_object(value),
+            Value::Null => return Ok(PolicyDocument::default()),
+            _ => {}
+        }
         let mut current = value.clone();
         for _ in 0..3 {
             match current {
