@@ -110,8 +110,10 @@ pub struct Summary {
 #[derive(Default)]
 pub struct SummaryBuilder {
     summary: Summary,
-    accounts: HashMap<Arc<str>, AccountSummary>,
+    accounts: Vec<(Arc<str>, AccountSummary)>,
+    account_index: HashMap<Arc<str>, usize>,
     rules: HashMap<Arc<str>, RuleSummary>,
+    last_account: Option<(Arc<str>, usize)>,
 }
 
 impl SummaryBuilder {
@@ -135,17 +137,28 @@ impl SummaryBuilder {
             );
         }
         let summary = Summary { rules_evaluated: rules.len() as u64, ..Summary::default() };
-        SummaryBuilder { summary, accounts: HashMap::new(), rules }
+        SummaryBuilder { summary, accounts: Vec::new(), account_index: HashMap::new(), rules, last_account: None }
     }
 
     /// Count a finding; `position` orders findings by input, for the examples.
     pub fn add(&mut self, finding: &Finding, position: u64) {
         let summary = &mut self.summary;
         summary.checks.add(finding.status);
-        if !self.accounts.contains_key(&finding.account_id) {
-            self.accounts.insert(finding.account_id.clone(), AccountSummary::default());
-        }
-        let account = self.accounts.get_mut(&finding.account_id).expect("inserted above");
+        // Findings come item by item, so consecutive ones nearly always share the account (and
+        // the same shared string): skip the hash look-up then.
+        let index = match &self.last_account {
+            Some((last, index)) if Arc::ptr_eq(last, &finding.account_id) => *index,
+            _ => {
+                let next = self.accounts.len();
+                let index = *self.account_index.entry(finding.account_id.clone()).or_insert(next);
+                if index == next {
+                    self.accounts.push((finding.account_id.clone(), AccountSummary::default()));
+                }
+                self.last_account = Some((finding.account_id.clone(), index));
+                index
+            }
+        };
+        let account = &mut self.accounts[index].1;
         account.checks.add(finding.status);
         if finding.status == Status::Fail {
             *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
@@ -178,7 +191,12 @@ impl SummaryBuilder {
             *summary.failing_by_severity.entry(severity).or_default() += count;
         }
         for (id, theirs) in other.accounts {
-            let mine = self.accounts.entry(id).or_default();
+            let next = self.accounts.len();
+            let index = *self.account_index.entry(id.clone()).or_insert(next);
+            if index == next {
+                self.accounts.push((id, AccountSummary::default()));
+            }
+            let mine = &mut self.accounts[index].1;
             mine.checks.absorb(&theirs.checks);
             for (severity, count) in theirs.failing_by_severity {
                 *mine.failing_by_severity.entry(severity).or_default() += count;

@@ -188,6 +188,8 @@ impl<'a> Cx<'a> {
     }
 
     /// `compute(item)`, computed once per item for all the rules that ask with the same type.
+    /// Slots are keyed by `T`: give each computation a type of its own (a private struct),
+    /// never a general one such as `Result<String, String>`.
     pub fn memo<T: Any + Send + Sync>(&mut self, item: &ConfigItem, compute: impl FnOnce() -> T) -> Arc<T> {
         let is_current = self.current.is_some_and(|(current, _)| std::ptr::eq(current, item));
         let Some(memo) = self.memo.as_deref_mut().filter(|_| is_current) else {

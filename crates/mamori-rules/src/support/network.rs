@@ -43,14 +43,13 @@ pub fn is_any_address(cidr: &str) -> bool {
 
 /// Normalised protocol name: `all`, `tcp`, `udp`, `icmp`, `icmpv6`, or the number.
 fn protocol_name(protocol: &str) -> &str {
-    match protocol.trim().to_ascii_lowercase().as_str() {
-        "-1" | "all" => "all",
-        "6" | "tcp" => "tcp",
-        "17" | "udp" => "udp",
-        "1" | "icmp" => "icmp",
-        "58" | "icmpv6" => "icmpv6",
-        _ => protocol,
-    }
+    const NAMES: [(&str, &str); 5] = [("-1", "all"), ("6", "tcp"), ("17", "udp"), ("1", "icmp"), ("58", "icmpv6")];
+    let protocol = protocol.trim();
+    // Called for every permission and port a rule checks: compare without allocating.
+    NAMES
+        .iter()
+        .find(|(number, name)| protocol == *number || protocol.eq_ignore_ascii_case(name))
+        .map_or(protocol, |(_, name)| name)
 }
 
 impl IngressRule {

@@ -88,8 +88,8 @@ impl Rule for S3BucketServerSideEncryptionEnabled {
             }
             Err(reason) => return cx.error(item, reason),
         }
-        match bucket_policy(item) {
-            Ok(Some(policy)) if policy_requires_encryption(&policy) => {
+        match &bucket_policy(item, cx).0 {
+            Ok(Some(policy)) if policy_requires_encryption(policy) => {
                 cx.pass(item, format!("bucket {name}: its bucket policy denies uploads without server-side encryption"))
             }
             Ok(_) => cx.fail(

@@ -59,7 +59,8 @@ impl Rule for S3BucketSslRequestsOnly {
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
         let name = &item.resource_id;
-        let policy = match bucket_policy(item) {
+        let parsed = bucket_policy(item, cx);
+        let policy = match &parsed.0 {
             Ok(Some(policy)) => policy,
             Ok(None) => return cx.fail(item, format!("bucket {name} has no bucket policy, so it accepts plain HTTP")),
             Err(reason) => return cx.error(item, reason),

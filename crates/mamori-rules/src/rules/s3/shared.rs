@@ -8,6 +8,7 @@
 //! account-level block from the account's home-region `AWS::::Account` record.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use mamori_model::{ConfigItem, Status, ACCOUNT_TYPE};
 use serde_json::Value;
@@ -38,8 +39,17 @@ pub(super) fn decoded(value: &Value) -> Cow<'_, Value> {
 }
 
 /// The bucket policy: `None` when the bucket has none (`BucketPolicy` or its `policyText`
-/// null); an error when `BucketPolicy` was not collected or does not parse.
-pub(super) fn bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocument>, String> {
+/// null); an error when `BucketPolicy` was not collected or does not parse. Parsed once per
+/// bucket for all the S3 rules that read it.
+pub(super) fn bucket_policy(item: &ConfigItem, cx: &mut Cx<'_>) -> Arc<BucketPolicy> {
+    cx.memo(item, || BucketPolicy(read_bucket_policy(item)))
+}
+
+/// The memo slot of [`bucket_policy`] (memo slots are keyed by type, so each computation has
+/// a type of its own).
+pub(super) struct BucketPolicy(pub(super) Result<Option<PolicyDocument>, String>);
+
+fn read_bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocument>, String> {
     let policy = match supplementary(item, "BucketPolicy")? {
         Some(policy) => decoded(policy),
         None if item.supplementary("BucketPolicy").is_some() => return Ok(None),
@@ -243,14 +253,13 @@ pub(super) fn evaluate_public_access(item: &ConfigItem, cx: &mut Cx<'_>, access:
         Ok(None) => return cx.error(item, format!("bucket {name} has no AccessControlList in the inventory")),
         Err(reason) => return cx.error(item, reason),
     };
-    let policy = match bucket_policy(item) {
-        Ok(policy) => policy,
+    let parsed = bucket_policy(item, cx);
+    let policy = match &parsed.0 {
+        Ok(policy) => policy.as_ref(),
         Err(reason) => return cx.error(item, reason),
     };
-    let exposure = Exposure {
-        acl: acl_exposure(&acl, access),
-        policy: policy.as_ref().and_then(|policy| policy_exposure(policy, access)),
-    };
+    let exposure =
+        Exposure { acl: acl_exposure(&acl, access), policy: policy.and_then(|policy| policy_exposure(policy, access)) };
     let word = access.word();
     if exposure.is_empty() {
         return cx
