@@ -137,7 +137,9 @@ struct Account {
 
 impl Account {
     fn new(index: usize, rng: &mut Rng) -> Account {
-        let id = format!("{:012}", 100_000_000_000u64 + index as u64 * 7_919 + rng.below(7_000));
+        // Account 0 is the organization's management account, whose id the others name.
+        let offset = if index == 0 { 0 } else { index as u64 * 7_919 + rng.below(7_000) };
+        let id = format!("{:012}", 100_000_000_000u64 + offset);
         let name = format!("{}-{}", TEAMS[index % TEAMS.len()], STAGES[index % STAGES.len()]);
         Account { id, name, index }
     }
@@ -504,7 +506,8 @@ impl Generator<'_> {
     fn organization_policies(&mut self) -> io::Result<()> {
         let content = json!({"Version": "2012-10-17", "Statement": [{"Sid": "ProtectSecurityServices", "Effect": "Deny", "Action": [
             "cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "guardduty:*", "config:StopConfigurationRecorder",
-            "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "securityhub:DisableSecurityHub"], "Resource": "*"}]});
+            "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel", "securityhub:DisableSecurityHub",
+            "securityhub:DisassociateFromMasterAccount", "securityhub:DisassociateFromAdministratorAccount"], "Resource": "*"}]});
         let id = "p-protect01".to_owned();
         let arn =
             format!("arn:aws:organizations::{}:policy/o-synthetic01/service_control_policy/{id}", self.account.id);
