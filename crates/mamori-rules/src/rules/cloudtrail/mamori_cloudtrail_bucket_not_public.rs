@@ -7,14 +7,14 @@
 //! owner's account-level public access block (`ignorePublicAcls`, `restrictPublicBuckets`)
 //! neutralises it. A bucket missing from the inventory is ERROR, naming the bucket.
 
-use std::borrow::Cow;
-
 use mamori_model::{ConfigItem, Severity, Status, ACCOUNT_TYPE};
 use serde_json::Value;
 
-use super::trail::{field, is_shadow_copy, trail_name, Fact, TRAIL_TYPE};
-use crate::support::item::{as_bool, as_list, supplementary};
-use crate::support::policy::PolicyDocument;
+use super::trail::{is_shadow_copy, trail_name, Fact, TRAIL_TYPE};
+use crate::rules::s3::shared::{
+    acl_exposure, decoded, policy_exposure, read_bucket_policy, Access, Exposure, Neutralisers,
+};
+use crate::support::item::{as_bool, supplementary};
 use crate::{Cx, Notes, Rule, RuleMeta, Scope, Stride, Subject};
 
 pub struct MamoriCloudtrailBucketNotPublic;
@@ -36,47 +36,6 @@ static META: RuleMeta = RuleMeta {
     notes: "Security Hub CloudTrail.6 (CIS v1.2.0 2.3, v1.4.0 3.3, severity critical), which is not part of CIS v3.0.0 nor of FSBP. The bucket may live in another account, so notes are gathered over the whole inventory; the account-level block is read from the bucket owner's home-region AWS::::Account record. Policy statements are judged one by one (a Deny does not cancel a public Allow).",
 };
 
-/// The two block settings that neutralise exposure already in place.
-#[derive(Debug, Clone, Copy, Default)]
-struct Neutralisers {
-    ignore_public_acls: bool,
-    restrict_public_buckets: bool,
-}
-
-impl Neutralisers {
-    fn of(block: &Value) -> Neutralisers {
-        let flag = |key: &str| field(block, key).and_then(as_bool).unwrap_or(false);
-        Neutralisers {
-            ignore_public_acls: flag("ignorePublicAcls"),
-            restrict_public_buckets: flag("restrictPublicBuckets"),
-        }
-    }
-}
-
-/// Why a bucket is public, by ACL and by policy.
-#[derive(Debug, Clone, Default)]
-struct Exposure {
-    acl: Option<String>,
-    policy: Option<String>,
-}
-
-impl Exposure {
-    fn is_empty(&self) -> bool {
-        self.acl.is_none() && self.policy.is_none()
-    }
-
-    fn after(&self, block: Neutralisers) -> Exposure {
-        Exposure {
-            acl: self.acl.clone().filter(|_| !block.ignore_public_acls),
-            policy: self.policy.clone().filter(|_| !block.restrict_public_buckets),
-        }
-    }
-
-    fn describe(&self) -> String {
-        [self.acl.as_deref(), self.policy.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" and ")
-    }
-}
-
 struct TrailTarget {
     subject: Subject,
     name: String,
@@ -95,101 +54,29 @@ struct AccountBlock {
     block: Fact<Neutralisers>,
 }
 
-/// A value as JSON: the Config APIs encode `AccessControlList` twice.
-fn decoded(value: &Value) -> Cow<'_, Value> {
-    let mut current = Cow::Borrowed(value);
-    for _ in 0..3 {
-        match current.as_ref() {
-            Value::String(text) if text.trim_start().starts_with(['{', '[', '"']) => {
-                match serde_json::from_str::<Value>(text) {
-                    Ok(next) => current = Cow::Owned(next),
-                    Err(_) => break,
-                }
-            }
-            _ => break,
-        }
-    }
-    current
-}
-
-/// AWS Config writes the grantee `"AllUsers"`; the S3 API `{"URI": ".../global/AllUsers"}`.
-fn public_group(grantee: &Value) -> Option<&'static str> {
-    let text = match grantee {
-        Value::String(text) => text.as_str(),
-        other => field(other, "uri").or_else(|| other.get("URI")).and_then(Value::as_str)?,
-    };
-    match text.rsplit('/').next().unwrap_or(text) {
-        name if name.eq_ignore_ascii_case("AllUsers") => Some("AllUsers"),
-        name if name.eq_ignore_ascii_case("AuthenticatedUsers") => Some("AuthenticatedUsers"),
-        _ => None,
-    }
-}
-
-fn acl_exposure(item: &ConfigItem) -> Fact<Option<String>> {
+/// Whether the bucket's ACL grants any access to the public (the S3 rules' own judgement).
+fn acl_fact(item: &ConfigItem) -> Fact<Option<String>> {
     let acl = supplementary(item, "AccessControlList")?
         .ok_or_else(|| format!("bucket {} has no AccessControlList in the inventory", item.resource_id))?;
-    let acl = decoded(acl);
-    // Every ACL permission (READ, WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL) reads or writes.
-    for grant in ["grantList", "grantSet", "grants"].into_iter().flat_map(|key| as_list(field(&acl, key))) {
-        if let Some(group) = field(grant, "grantee").and_then(public_group) {
-            let permission = field(grant, "permission").and_then(Value::as_str).unwrap_or("access");
-            return Ok(Some(format!("its ACL grants {permission} to {group}")));
-        }
-    }
-    Ok(None)
+    Ok(acl_exposure(&decoded(acl), Access::Any))
 }
 
-const PUBLIC_ACTIONS: &[&str] = &[
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "s3:ListBucket",
-    "s3:PutObject",
-    "s3:DeleteObject",
-    "s3:DeleteObjectVersion",
-    "s3:PutObjectAcl",
-    "s3:PutBucketAcl",
-    "s3:PutBucketPolicy",
-];
-
-fn policy_exposure(item: &ConfigItem) -> Fact<Option<String>> {
-    let name = &item.resource_id;
-    let policy = match supplementary(item, "BucketPolicy")? {
-        Some(policy) => decoded(policy),
-        None if item.supplementary("BucketPolicy").is_some() => return Ok(None),
-        None => return Err(format!("bucket {name} has no BucketPolicy in the inventory")),
-    };
-    let text = match field(&policy, "policyText").map(decoded) {
-        None => return Ok(None),
-        Some(text) if text.is_null() => return Ok(None),
-        Some(text) => text,
-    };
-    let document = PolicyDocument::parse(&text)
-        .map_err(|reason| format!("the bucket policy of {name} cannot be read: {reason}"))?;
-    for statement in document.allow_statements() {
-        // Only conditions on fixed values narrow a `*` principal: a wildcard may match anyone.
-        let fixed = statement.conditions().iter().all(|(_, _, values)| values.iter().all(|v| !v.contains(['*', '$'])));
-        if !statement.has_public_principal() || (fixed && statement.condition_restricts_principal()) {
-            continue;
-        }
-        if let Some(action) = PUBLIC_ACTIONS.iter().find(|action| statement.covers_action(action)) {
-            let sid = statement.sid.as_deref().map(|sid| format!(" (statement `{sid}`)")).unwrap_or_default();
-            return Ok(Some(format!("its bucket policy{sid} allows {action} to everyone")));
-        }
-    }
-    Ok(None)
+/// Whether the bucket's policy lets the public read or write (the S3 rules' own judgement).
+fn policy_fact(item: &ConfigItem) -> Fact<Option<String>> {
+    Ok(read_bucket_policy(item)?.and_then(|policy| policy_exposure(&policy, Access::Any)))
 }
 
 fn block_of(value: Option<&Value>, missing: impl FnOnce() -> String) -> Fact<Neutralisers> {
     match value.map(decoded) {
         None => Err(missing()),
         Some(block) if block.is_null() => Ok(Neutralisers::default()),
-        Some(block) => Ok(Neutralisers::of(&block)),
+        Some(block) => Ok(Neutralisers::of(Some(&block))),
     }
 }
 
 fn read_bucket(item: &ConfigItem) -> Bucket {
     let name = item.config("name").and_then(Value::as_str).unwrap_or(&item.resource_id).to_owned();
-    let exposure = acl_exposure(item).and_then(|acl| Ok(Exposure { acl, policy: policy_exposure(item)? }));
+    let exposure = acl_fact(item).and_then(|acl| Ok(Exposure { acl, policy: policy_fact(item)? }));
     let block = match item.collection_error("PublicAccessBlockConfiguration") {
         Some(reason) => Err(format!("the public access block of bucket {name} could not be read: {reason}")),
         None => block_of(item.supplementary("PublicAccessBlockConfiguration"), || {

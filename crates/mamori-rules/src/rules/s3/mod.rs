@@ -8,7 +8,7 @@ mod s3_bucket_public_write_prohibited;
 mod s3_bucket_server_side_encryption_enabled;
 mod s3_bucket_ssl_requests_only;
 mod s3_bucket_versioning_enabled;
-mod shared;
+pub(crate) mod shared;
 
 use crate::Rule;
 

@@ -21,7 +21,7 @@ pub(super) const BUCKET_TYPE: &str = "AWS::S3::Bucket";
 
 /// A value as JSON: the Config APIs encode supplementary values as JSON text, and
 /// `AccessControlList` is encoded twice, so strings holding JSON are decoded until they are not.
-pub(super) fn decoded(value: &Value) -> Cow<'_, Value> {
+pub(crate) fn decoded(value: &Value) -> Cow<'_, Value> {
     let mut current = Cow::Borrowed(value);
     for _ in 0..3 {
         let next = match current.as_ref() {
@@ -49,7 +49,7 @@ pub(super) fn bucket_policy(item: &ConfigItem, cx: &mut Cx<'_>) -> Arc<BucketPol
 /// a type of its own).
 pub(super) struct BucketPolicy(pub(super) Result<Option<PolicyDocument>, String>);
 
-fn read_bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocument>, String> {
+pub(crate) fn read_bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocument>, String> {
     let policy = match supplementary(item, "BucketPolicy")? {
         Some(policy) => decoded(policy),
         None if item.supplementary("BucketPolicy").is_some() => return Ok(None),
@@ -85,13 +85,13 @@ pub(super) fn block_flag(block: &Value, camel: &str) -> bool {
 /// The two settings of a public access block that neutralise exposure that already exists
 /// (`blockPublicAcls` and `blockPublicPolicy` only refuse new public ACLs and policies).
 #[derive(Debug, Clone, Copy, Default)]
-struct Neutralisers {
+pub(crate) struct Neutralisers {
     ignore_public_acls: bool,
     restrict_public_buckets: bool,
 }
 
 impl Neutralisers {
-    fn of(block: Option<&Value>) -> Neutralisers {
+    pub(crate) fn of(block: Option<&Value>) -> Neutralisers {
         match block {
             Some(block) => Neutralisers {
                 ignore_public_acls: block_flag(block, "ignorePublicAcls"),
@@ -104,9 +104,11 @@ impl Neutralisers {
 
 /// Which public access a rule looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
+pub(crate) enum Access {
     Read,
     Write,
+    /// Either: any public access is too much (a bucket receiving CloudTrail logs).
+    Any,
 }
 
 impl Access {
@@ -114,6 +116,7 @@ impl Access {
         match self {
             Access::Read => "read",
             Access::Write => "write",
+            Access::Any => "read or write",
         }
     }
 
@@ -122,6 +125,7 @@ impl Access {
         match self {
             Access::Read => &["read", "readacp", "fullcontrol"],
             Access::Write => &["write", "writeacp", "fullcontrol"],
+            Access::Any => &["read", "readacp", "write", "writeacp", "fullcontrol"],
         }
     }
 
@@ -136,30 +140,42 @@ impl Access {
                 "s3:PutBucketAcl",
                 "s3:PutBucketPolicy",
             ],
+            Access::Any => &[
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:ListBucket",
+                "s3:ListBucketVersions",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:PutObjectAcl",
+                "s3:PutBucketAcl",
+                "s3:PutBucketPolicy",
+            ],
         }
     }
 }
 
 /// Why a bucket is public, by the two paths S3 offers.
 #[derive(Debug, Clone, Default)]
-struct Exposure {
-    acl: Option<String>,
-    policy: Option<String>,
+pub(crate) struct Exposure {
+    pub(crate) acl: Option<String>,
+    pub(crate) policy: Option<String>,
 }
 
 impl Exposure {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.acl.is_none() && self.policy.is_none()
     }
 
-    fn after(&self, block: Neutralisers) -> Exposure {
+    pub(crate) fn after(&self, block: Neutralisers) -> Exposure {
         Exposure {
             acl: self.acl.clone().filter(|_| !block.ignore_public_acls),
             policy: self.policy.clone().filter(|_| !block.restrict_public_buckets),
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let parts: Vec<&str> = [self.acl.as_deref(), self.policy.as_deref()].into_iter().flatten().collect();
         parts.join(" and ")
     }
@@ -183,7 +199,7 @@ fn public_group(grantee: &Value) -> Option<&'static str> {
     }
 }
 
-fn acl_exposure(acl: &Value, access: Access) -> Option<String> {
+pub(crate) fn acl_exposure(acl: &Value, access: Access) -> Option<String> {
     let grants = ["grantList", "grantSet", "Grants", "grants"].into_iter().flat_map(|key| as_list(acl.get(key)));
     for grant in grants {
         let Some(group) = grant.get("grantee").or_else(|| grant.get("Grantee")).and_then(public_group) else {
@@ -209,7 +225,7 @@ fn narrowed(statement: &Statement) -> bool {
     fixed && statement.condition_restricts_principal()
 }
 
-fn policy_exposure(policy: &PolicyDocument, access: Access) -> Option<String> {
+pub(crate) fn policy_exposure(policy: &PolicyDocument, access: Access) -> Option<String> {
     for statement in policy.allow_statements() {
         if !statement.has_public_principal() || narrowed(statement) {
             continue;
