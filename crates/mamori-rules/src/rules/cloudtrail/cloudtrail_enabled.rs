@@ -8,7 +8,7 @@
 
 use mamori_model::{ConfigItem, Severity, Status, ACCOUNT_TYPE};
 
-use super::trail::{because, masters, merge_copies, AccountRecord, Check, Decision, Trail, TRAIL_TYPE};
+use super::trail::{because, gather, note_records_and_trails, Check, Decision, Gathered, Judged, TRAIL_TYPE};
 use crate::{Cx, Notes, ParamKind, ParamSpec, Rule, RuleMeta, Scope, Stride};
 
 pub struct CloudtrailEnabled;
@@ -44,7 +44,7 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &[],
     fsbp: &[],
-    notes: "Evaluated per account and region rather than once per region of the rule's account. Organization trails count for every member account whose home-region AWS::::Account record names the trail's account as its management account; notes are gathered over the whole inventory for that reason, so a collection failure on trails or account records anywhere turns this rule's verdicts into ERROR.",
+    notes: "Evaluated per account and region rather than once per region of the rule's account. Organization trails count for every member account whose home-region AWS::::Account record names the trail's account as its management account; notes are gathered over the whole inventory for that reason, so a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
 };
 
 impl Rule for CloudtrailEnabled {
@@ -53,20 +53,11 @@ impl Rule for CloudtrailEnabled {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        if item.resource_type == ACCOUNT_TYPE {
-            cx.note(Scope::Inventory, AccountRecord::read(item));
-        } else {
-            cx.note(Scope::Inventory, Trail::read(item));
-        }
+        note_records_and_trails(item, cx, Judged::Regions);
     }
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {
-        let mut records = notes.of::<AccountRecord>();
-        records.sort_by(|a, b| {
-            (&a.subject.account_id, &a.subject.region).cmp(&(&b.subject.account_id, &b.subject.region))
-        });
-        let trails = merge_copies(notes.of::<Trail>());
-        let masters = masters(&records);
+        let Gathered { records, trails, masters } = gather(&mut notes);
         let params = cx.params();
         let (bucket, topic, group) = (
             params.text("s3BucketName").map(str::to_owned),

@@ -8,7 +8,9 @@
 
 use mamori_model::{ConfigItem, Severity, Status, ACCOUNT_TYPE};
 
-use super::trail::{because, masters, merge_copies, AccountRecord, Check, Decision, S3Data, Trail, TRAIL_TYPE};
+use super::trail::{
+    because, gather, note_records_and_trails, Check, Decision, Gathered, Judged, S3Data, Trail, TRAIL_TYPE,
+};
 use crate::{Cx, Notes, ParamKind, ParamSpec, Rule, RuleMeta, Scope, Stride};
 
 pub struct CloudtrailS3DataeventsEnabled;
@@ -30,7 +32,7 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &[],
     fsbp: &[],
-    notes: "Any read/write type counts, as in AWS, so this rule alone does not show CIS 3.8 (write events) or 3.9 (read events); a bucket counts only when selected whole (a key-prefix selector does not cover the bucket). The trail must be logging. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records anywhere turns verdicts into ERROR.",
+    notes: "Any read/write type counts, as in AWS, so this rule alone does not show CIS 3.8 (write events) or 3.9 (read events); a bucket counts only when selected whole (a key-prefix selector does not cover the bucket). The trail must be logging. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
 };
 
 fn describe(data: &S3Data) -> String {
@@ -67,21 +69,11 @@ impl Rule for CloudtrailS3DataeventsEnabled {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        if item.resource_type == ACCOUNT_TYPE {
-            let record = AccountRecord::read(item);
-            if record.home {
-                cx.note(Scope::Inventory, record);
-            }
-        } else {
-            cx.note(Scope::Inventory, Trail::read(item));
-        }
+        note_records_and_trails(item, cx, Judged::Accounts);
     }
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {
-        let mut records = notes.of::<AccountRecord>();
-        records.sort_by(|a, b| a.subject.account_id.cmp(&b.subject.account_id));
-        let trails = merge_copies(notes.of::<Trail>());
-        let masters = masters(&records);
+        let Gathered { records, trails, masters } = gather(&mut notes);
         let names: Vec<String> = cx.params().list("S3BucketNames").to_vec();
         for record in records {
             let account = &record.subject.account_id;

@@ -10,7 +10,9 @@
 
 use mamori_model::{ConfigItem, Severity, Status, ACCOUNT_TYPE};
 
-use super::trail::{because, masters, merge_copies, AccountRecord, Check, Decision, Management, Trail, TRAIL_TYPE};
+use super::trail::{
+    because, gather, note_records_and_trails, Check, Decision, Gathered, Judged, Management, Trail, TRAIL_TYPE,
+};
 use crate::{Cx, Notes, ParamKind, ParamSpec, Rule, RuleMeta, Scope, Stride};
 
 pub struct MultiRegionCloudtrailEnabled;
@@ -58,7 +60,7 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &["3.1"],
     fsbp: &["CloudTrail.1"],
-    notes: "Defaults are Security Hub CloudTrail.1's (includeManagementEvents true, readWriteType ALL) where AWS Config leaves them unset; set them to \"\" for AWS's behaviour. A trail recording ALL satisfies ReadOnly or WriteOnly, and several selectors add up (ReadOnly plus WriteOnly is ALL). Advanced selectors count: a management selector with conditions other than readOnly excludes events. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records anywhere turns verdicts into ERROR.",
+    notes: "Defaults are Security Hub CloudTrail.1's (includeManagementEvents true, readWriteType ALL) where AWS Config leaves them unset; set them to \"\" for AWS's behaviour. A trail recording ALL satisfies ReadOnly or WriteOnly, and several selectors add up (ReadOnly plus WriteOnly is ALL). Advanced selectors count: a management selector with conditions other than readOnly excludes events. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
 };
 
 /// What the parameters ask of a trail's management events: (read, write).
@@ -109,21 +111,11 @@ impl Rule for MultiRegionCloudtrailEnabled {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        if item.resource_type == ACCOUNT_TYPE {
-            let record = AccountRecord::read(item);
-            if record.home {
-                cx.note(Scope::Inventory, record);
-            }
-        } else {
-            cx.note(Scope::Inventory, Trail::read(item));
-        }
+        note_records_and_trails(item, cx, Judged::Accounts);
     }
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {
-        let mut records = notes.of::<AccountRecord>();
-        records.sort_by(|a, b| a.subject.account_id.cmp(&b.subject.account_id));
-        let trails = merge_copies(notes.of::<Trail>());
-        let masters = masters(&records);
+        let Gathered { records, trails, masters } = gather(&mut notes);
         let params = cx.params();
         let (bucket, topic, group) = (
             params.text("s3BucketName").map(str::to_owned),

@@ -21,7 +21,7 @@ use mamori_model::ConfigItem;
 use serde_json::Value;
 
 use crate::support::item::{as_bool, as_list, required, supplementary};
-use crate::Subject;
+use crate::{Cx, Notes, Scope, Subject};
 
 pub(super) const TRAIL_TYPE: &str = "AWS::CloudTrail::Trail";
 
@@ -509,4 +509,42 @@ mod tests {
         assert_eq!(arn_account("arn:aws:cloudtrail:us-east-1:111122223333:trail/x"), Some("111122223333"));
         assert_eq!(arn_account("management-events"), None);
     }
+}
+
+/// Which account records an account-level CloudTrail rule judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Judged {
+    /// One verdict per account, on its home-region record.
+    Accounts,
+    /// One verdict per account and region.
+    Regions,
+}
+
+/// The `evaluate` of the account-level CloudTrail rules. Notes go to the whole inventory
+/// because an organization trail lives in the management account and covers the members.
+pub(super) fn note_records_and_trails(item: &ConfigItem, cx: &mut Cx<'_>, judged: Judged) {
+    if item.resource_type == TRAIL_TYPE {
+        cx.note(Scope::Inventory, Trail::read(item));
+        return;
+    }
+    let record = AccountRecord::read(item);
+    if judged == Judged::Regions || record.home {
+        cx.note(Scope::Inventory, record);
+    }
+}
+
+/// What the account-level rules conclude from: the judged records in account and region
+/// order, the trails with their copies merged, and each account's management account.
+pub(super) struct Gathered {
+    pub records: Vec<AccountRecord>,
+    pub trails: Vec<Trail>,
+    pub masters: BTreeMap<String, Fact<Option<String>>>,
+}
+
+pub(super) fn gather(notes: &mut Notes) -> Gathered {
+    let mut records = notes.of::<AccountRecord>();
+    records.sort_by(|a, b| (&a.subject.account_id, &a.subject.region).cmp(&(&b.subject.account_id, &b.subject.region)));
+    let trails = merge_copies(notes.of::<Trail>());
+    let masters = masters(&records);
+    Gathered { records, trails, masters }
 }
