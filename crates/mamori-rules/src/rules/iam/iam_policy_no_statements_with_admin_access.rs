@@ -6,6 +6,8 @@
 //! policies, which mamori's inventory may hold too, are skipped as AWS skips them; with
 //! `excludePermissionBoundaryPolicy`, policies used as permissions boundaries are skipped.
 
+use std::sync::Arc;
+
 use mamori_model::{ConfigItem, Severity};
 use serde_json::Value;
 
@@ -88,6 +90,30 @@ pub(super) fn in_scope(item: &ConfigItem, cx: &Cx<'_>) -> Result<bool, String> {
     }
 }
 
+/// The memo slot of [`judged_document`].
+struct DefaultDocument(Result<Arc<PolicyDocument>, String>);
+
+/// The default-version document of a policy the rule judges, parsed once per policy for all
+/// the policy rules; `None` when the policy is out of scope, or after reporting ERROR.
+pub(super) fn judged_document(item: &ConfigItem, cx: &mut Cx<'_>) -> Option<Arc<PolicyDocument>> {
+    match in_scope(item, cx) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(reason) => {
+            cx.error(item, reason);
+            return None;
+        }
+    }
+    let parsed = cx.memo(item, || DefaultDocument(default_document(item).map(Arc::new)));
+    match &parsed.0 {
+        Ok(document) => Some(document.clone()),
+        Err(reason) => {
+            cx.error(item, reason.clone());
+            None
+        }
+    }
+}
+
 /// How a statement is named in messages: its Sid, or its position.
 pub(super) fn statement_label(statement: &Statement, index: usize) -> String {
     match &statement.sid {
@@ -110,16 +136,8 @@ impl Rule for IamPolicyNoStatementsWithAdminAccess {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        match in_scope(item, cx) {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(reason) => return cx.error(item, reason),
-        }
+        let Some(document) = judged_document(item, cx) else { return };
         let name = policy_name(item);
-        let document = match default_document(item) {
-            Ok(document) => document,
-            Err(reason) => return cx.error(item, reason),
-        };
         match document.statements.iter().enumerate().find(|(_, statement)| grants_admin(statement)) {
             Some((index, statement)) => cx.fail(
                 item,

@@ -9,7 +9,7 @@
 use mamori_model::{ConfigItem, Severity};
 
 use super::iam_policy_no_statements_with_admin_access::{
-    default_document, in_scope, policy_name, statement_label, EXCLUDE_BOUNDARY, POLICY_TYPE,
+    judged_document, policy_name, statement_label, EXCLUDE_BOUNDARY, POLICY_TYPE,
 };
 use crate::support::policy::Statement;
 use crate::{Cx, Rule, RuleMeta, Stride};
@@ -52,16 +52,8 @@ impl Rule for IamPolicyNoStatementsWithFullAccess {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        match in_scope(item, cx) {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(reason) => return cx.error(item, reason),
-        }
+        let Some(document) = judged_document(item, cx) else { return };
         let name = policy_name(item);
-        let document = match default_document(item) {
-            Ok(document) => document,
-            Err(reason) => return cx.error(item, reason),
-        };
         let found: Vec<String> = document
             .statements
             .iter()
