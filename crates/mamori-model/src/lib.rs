@@ -9,6 +9,7 @@
 mod finding;
 mod item;
 mod read;
+pub mod time;
 
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
 pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE};

@@ -862,20 +862,8 @@ fn configuration_item(
 fn days_before(days: i64) -> String {
     // 2026-11-01 is day 20,758 since the epoch.
     let day = 20_758 - days;
-    let (year, month, date) = civil(day);
+    let (year, month, date) = mamori_model::time::civil_from_days(day);
     format!("{year:04}-{month:02}-{date:02}T00:00:00Z")
-}
-
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Percent-encode as AWS Config does for IAM policy documents.

@@ -19,8 +19,6 @@ use mamori_rules::{RuleMeta, RuleSet};
 
 use crate::summary::Summary;
 
-pub use time::now_rfc3339;
-
 /// The output formats of `mamori evaluate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

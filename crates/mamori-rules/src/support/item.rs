@@ -53,44 +53,7 @@ pub fn days_between(earlier: &str, now: &str) -> Option<i64> {
     Some((epoch_seconds(now)? - epoch_seconds(earlier)?).div_euclid(86_400))
 }
 
-/// Seconds since 1970 of an ISO-8601 UTC timestamp (offset honoured, fractions dropped).
-pub fn epoch_seconds(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let bytes = text.as_bytes();
-    if bytes.len() < 10 {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (mut hour, mut minute, mut second, mut offset) = (0, 0, 0, 0);
-    if bytes.len() >= 19 {
-        hour = number(11..13)?;
-        minute = number(14..16)?;
-        second = number(17..19)?;
-        let mut rest = &text[19..];
-        if let Some(stripped) = rest.strip_prefix('.') {
-            rest = stripped.trim_start_matches(|c: char| c.is_ascii_digit());
-        }
-        if let Some(sign) = rest.chars().next().filter(|c| *c == '+' || *c == '-') {
-            let zone = &rest[1..];
-            let hours: i64 = zone.get(0..2)?.parse().ok()?;
-            let minutes: i64 = zone.get(zone.len().saturating_sub(2)..)?.parse().unwrap_or(0);
-            offset = (hours * 3600 + minutes * 60) * if sign == '+' { 1 } else { -1 };
-        }
-    }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
+pub use mamori_model::time::epoch_seconds;
 
 /// The evaluation time of an item: when AWS Config captured it. Rules that count days use it
 /// (not the wall clock), so that evaluating the same inventory twice gives the same result.
