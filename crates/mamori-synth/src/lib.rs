@@ -887,8 +887,10 @@ mod tests {
     fn same_seed_same_bytes() {
         let spec = Spec { accounts: 2, regions: 2, items: 100, seed: 1, compliant_share: 0.8, gzip: false };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        generate(&spec, a.path()).unwrap();
+        let written = generate(&spec, a.path()).unwrap();
         generate(&spec, b.path()).unwrap();
+        assert_eq!(written.files, 2);
+        assert!(written.items >= 100, "{} items", written.items);
         for entry in std::fs::read_dir(a.path()).unwrap() {
             let name = entry.unwrap().file_name();
             assert_eq!(std::fs::read(a.path().join(&name)).unwrap(), std::fs::read(b.path().join(&name)).unwrap());
