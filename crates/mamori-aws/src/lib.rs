@@ -1,13 +1,27 @@
 //! The only mamori crate that talks to AWS.
 //!
-//! The AWS SDK for Rust is slow to compile, so it is kept out of every other crate:
-//! the model, rules, engine and the secrets scanner build without it, and whatever
-//! needs AWS goes through here. [`sdk`] builds the SDK configuration from the
-//! standard credential chain and an optional endpoint URL (`--endpoint-url` or
-//! `AWS_ENDPOINT_URL`, e.g. an emulator on 127.0.0.1); [`sts`] holds the calls to
-//! STS, starting with verifying whether a leaked access key is live.
+//! The AWS SDK for Rust is slow to compile, so it is kept out of every other crate: the
+//! model, rules, engine and the secrets scanner build without it, and whatever needs AWS goes
+//! through here.
+//! - [`sdk`]: the SDK configuration from the standard credential chain and an optional
+//!   endpoint URL (`--endpoint-url` or `AWS_ENDPOINT_URL`, e.g. an emulator on 127.0.0.1);
+//! - [`accounts`], [`session`], [`regions`]: which accounts and regions a run covers and how
+//!   it enters them;
+//! - [`collect`]: the collectors and the run that drives them, within the [`limits`] and
+//!   counted in [`stats`];
+//! - [`sts`]: verifying whether a leaked access key is live.
 
+// Collectors write AWS Config items with large `json!` literals.
+#![recursion_limit = "512"]
+
+pub mod accounts;
+pub mod collect;
+pub mod limits;
+pub mod permissions;
+pub mod regions;
 pub mod sdk;
+pub mod session;
+pub mod stats;
 pub mod sts;
 
 pub use sdk::SdkOptions;
@@ -26,3 +40,8 @@ pub enum Error {
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The multi-threaded runtime the collecting commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)
+}

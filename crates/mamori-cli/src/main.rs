@@ -6,6 +6,7 @@
 //! `--fail-on` (or an unallowed secret), 2 an error (bad input, unreadable inventory, bad
 //! configuration): the message names the file, line or field.
 
+mod collect_cmd;
 mod rules_cmd;
 mod secrets;
 
@@ -41,6 +42,52 @@ enum Command {
     Inventory(InventoryArgs),
     /// Find leaked AWS credentials in a working tree or git history.
     Secrets(secrets::SecretsArgs),
+    /// Collect an inventory from AWS: accounts, regions, every resource the rules read.
+    Collect(CollectCommand),
+    /// Collect from AWS and evaluate in one go: the organization-wide view of live accounts.
+    Audit(AuditArgs),
+    /// Print the least-privilege read-only IAM policy of the audit role, or a CloudFormation
+    /// template creating the role.
+    IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Args)]
+struct CollectCommand {
+    #[command(flatten)]
+    collect: collect_cmd::CollectArgs,
+    /// Directory the inventory is written to (`<account>/<part>.jsonl`).
+    #[arg(long, short)]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    collect: collect_cmd::CollectArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Keep the collected inventory in this directory (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    inventory: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct IamPolicyArgs {
+    /// `policy` (the permissions policy, JSON) or `cloudformation` (a template of the role).
+    #[arg(long, default_value = "policy", value_parser = ["policy", "cloudformation"])]
+    format: String,
+    /// Who may assume the role (account id or IAM ARN); needed for `cloudformation`.
+    #[arg(long, value_name = "ACCOUNT_ID|ARN")]
+    trusted_principal: Option<String>,
+    /// Name of the role in the template.
+    #[arg(long, default_value = "mamori-audit")]
+    role_name: String,
+    /// Require an external id (a NoEcho stack parameter) in the trust policy.
+    #[arg(long)]
+    external_id: bool,
+    /// Add the Organizations actions that listing accounts needs (management account).
+    #[arg(long)]
+    discovery: bool,
 }
 
 #[derive(Args)]
@@ -48,6 +95,13 @@ struct EvaluateArgs {
     /// Inventory files or directories.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What to evaluate and how to report it: shared by `evaluate` and `audit`.
+#[derive(Args)]
+struct ReportArgs {
     /// Only rules matching these ids or globs (e.g. `s3-*`); replaces `[evaluate] rules`.
     #[arg(long = "rules", num_args = 1.., value_name = "GLOB")]
     rules: Vec<String>,
@@ -92,6 +146,9 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate(args),
         Command::Inventory(args) => inventory(args),
         Command::Secrets(args) => secrets::run(args),
+        Command::Collect(args) => collect_cmd::collect(args.collect, args.output),
+        Command::Audit(args) => audit(args),
+        Command::IamPolicy(args) => iam_policy(args),
     };
     match result {
         Ok(code) => code,
@@ -115,6 +172,44 @@ fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    report(&args.inputs, args.report)
+}
+
+fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    // Check the evaluation options before spending minutes collecting.
+    load_config(args.report.config.as_deref())?;
+    let temporary;
+    let dir = match &args.inventory {
+        Some(dir) => dir.clone(),
+        None => {
+            temporary = tempfile::Builder::new().prefix("mamori-audit-").tempdir()?;
+            temporary.path().to_owned()
+        }
+    };
+    collect_cmd::collect_into(&args.collect, &dir)?;
+    report(&[dir], args.report)
+}
+
+fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
+    let document = match args.format.as_str() {
+        "cloudformation" => {
+            let Some(principal) = &args.trusted_principal else {
+                anyhow::bail!("--format cloudformation needs --trusted-principal ACCOUNT_ID|ARN");
+            };
+            mamori_aws::permissions::cloudformation_template(
+                principal,
+                &args.role_name,
+                args.external_id,
+                args.discovery,
+            )
+        }
+        _ => mamori_aws::permissions::policy_document(args.discovery),
+    };
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(inputs: &[PathBuf], args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(args.config.as_deref())?;
     config.select = args.rules;
     config.exclude = args.exclude_rules;
@@ -131,7 +226,7 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Destination::File(path),
         None => Destination::Stdout,
     };
-    let outcome = mamori_engine::evaluate_to_report(&args.inputs, &rules, format, &destination, threads(args.threads))?;
+    let outcome = mamori_engine::evaluate_to_report(inputs, &rules, format, &destination, threads(args.threads))?;
     if let Destination::File(path) = &destination {
         let checks = &outcome.summary.checks;
         eprintln!(

@@ -5,6 +5,13 @@
 //! 127.0.0.1 and stops it when dropped. Nothing here contacts an address outside
 //! 127.0.0.0/8. When the binary is missing the test is skipped with a notice,
 //! except under `CI=true`, where it fails.
+//!
+//! [`FaultProxy`] goes between the SDK and the server and injects throttling,
+//! server errors, slow answers and permanent failures (see [`proxy`]).
+
+pub mod proxy;
+
+pub use proxy::{FaultProxy, FaultProxyBuilder, FaultRule, ProxyError, ProxyStats, RequestInfo};
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

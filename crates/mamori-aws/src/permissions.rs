@@ -1,0 +1,114 @@
+//! The least-privilege read-only policy of the audit role, and a CloudFormation template that
+//! creates the role.
+//!
+//! The action list is not written by hand: it is the union of what every collector declares
+//! it calls (a test runs a collection under exactly this policy with the emulator enforcing
+//! IAM), so the policy cannot drift from the code.
+
+use serde_json::{json, Value};
+
+use crate::collect::{required_actions, ACCOUNT_LIST_ACTIONS};
+
+/// The audit role's permissions policy. `discovery` adds what listing the organization's
+/// accounts needs (only the management or a delegated administrator account uses it).
+pub fn policy_document(discovery: bool) -> Value {
+    let mut statements = vec![json!({
+        "Sid": "MamoriReadOnlyAudit",
+        "Effect": "Allow",
+        "Action": required_actions().into_iter().collect::<Vec<_>>(),
+        "Resource": "*",
+    })];
+    if discovery {
+        statements.push(json!({
+            "Sid": "MamoriAccountDiscovery",
+            "Effect": "Allow",
+            "Action": ACCOUNT_LIST_ACTIONS,
+            "Resource": "*",
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// A CloudFormation template (JSON) creating `role_name`, trusted by `principal` (an account
+/// id or an IAM ARN), with [`policy_document`] inline. With `external_id`, the trust policy
+/// requires the external id given as the stack parameter `ExternalId` (never in the template).
+pub fn cloudformation_template(principal: &str, role_name: &str, external_id: bool, discovery: bool) -> Value {
+    let principal_arn = if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        format!("arn:aws:iam::{principal}:root")
+    } else {
+        principal.to_owned()
+    };
+    let mut trust = json!({
+        "Effect": "Allow",
+        "Principal": {"AWS": principal_arn},
+        "Action": "sts:AssumeRole",
+    });
+    let mut parameters = serde_json::Map::new();
+    if external_id {
+        trust["Condition"] = json!({"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}});
+        parameters.insert(
+            "ExternalId".into(),
+            json!({"Type": "String", "NoEcho": true, "MinLength": 2, "Description": "External id mamori presents when it assumes the role"}),
+        );
+    }
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "mamori audit role: read-only access for mamori collect and mamori audit",
+        "Parameters": parameters,
+        "Resources": {
+            "MamoriAuditRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": role_name,
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust]},
+                    "Policies": [{"PolicyName": "mamori-read-only", "PolicyDocument": policy_document(discovery)}],
+                    "Tags": [{"Key": "managed-by", "Value": "mamori"}],
+                }
+            }
+        },
+        "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["MamoriAuditRole", "Arn"]}}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::COLLECTORS;
+
+    #[test]
+    fn policy_holds_every_collector_action_once() {
+        let policy = policy_document(false);
+        let actions: Vec<&str> =
+            policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        for collector in COLLECTORS {
+            for action in collector.actions {
+                assert!(actions.contains(action), "{action} of {} missing", collector.name);
+            }
+        }
+        let mut sorted = actions.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(actions, sorted);
+        assert!(actions.iter().all(|a| a.split_once(':').is_some_and(|(s, n)| !s.is_empty() && !n.contains('*'))));
+        assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
+        assert_eq!(policy_document(true)["Statement"][1]["Action"][0], "organizations:ListAccounts");
+    }
+
+    #[test]
+    fn template_trusts_the_principal_and_hides_the_external_id() {
+        let template = cloudformation_template("111122223333", "mamori-audit", true, false);
+        let role = &template["Resources"]["MamoriAuditRole"]["Properties"];
+        let trust = &role["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(trust["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
+        assert_eq!(trust["Condition"]["StringEquals"]["sts:ExternalId"]["Ref"], "ExternalId");
+        assert_eq!(template["Parameters"]["ExternalId"]["NoEcho"], true);
+        let open = cloudformation_template("arn:aws:iam::111122223333:role/ci", "audit", false, true);
+        assert!(open["Parameters"].as_object().unwrap().is_empty());
+        assert_eq!(
+            open["Resources"]["MamoriAuditRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+                ["AWS"],
+            "arn:aws:iam::111122223333:role/ci"
+        );
+    }
+}

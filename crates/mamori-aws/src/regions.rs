@@ -1,0 +1,62 @@
+//! Which regions of an account are read: the ones enabled for it, or a given list.
+
+use aws_config::SdkConfig;
+
+use crate::collect::ApiError;
+
+/// `--regions`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionChoice {
+    /// Every region enabled for the account (opt-in regions only once opted in).
+    Enabled,
+    /// Exactly these regions.
+    List(Vec<String>),
+}
+
+impl RegionChoice {
+    /// Parses `all` or a comma-separated list of region names.
+    pub fn parse(value: &str) -> Result<RegionChoice, String> {
+        if value == "all" {
+            return Ok(RegionChoice::Enabled);
+        }
+        let mut regions: Vec<String> = Vec::new();
+        for region in value.split(',').map(str::trim) {
+            let well_formed = region.split('-').count() >= 3
+                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && region.ends_with(|c: char| c.is_ascii_digit());
+            if !well_formed {
+                return Err(format!("`{region}` is not a region name (like `eu-west-1`)"));
+            }
+            if !regions.iter().any(|r| r == region) {
+                regions.push(region.to_owned());
+            }
+        }
+        Ok(RegionChoice::List(regions))
+    }
+}
+
+/// The regions enabled for the account of `config` (EC2 DescribeRegions without AllRegions
+/// lists exactly those), sorted.
+pub async fn enabled(config: &SdkConfig) -> Result<Vec<String>, ApiError> {
+    let client = aws_sdk_ec2::Client::new(config);
+    let output = client.describe_regions().send().await.map_err(|e| ApiError::from_sdk(&e))?;
+    let mut regions: Vec<String> = output.regions().iter().filter_map(|r| r.region_name().map(str::to_owned)).collect();
+    regions.sort();
+    Ok(regions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_rejects_typos() {
+        assert_eq!(RegionChoice::parse("all").unwrap(), RegionChoice::Enabled);
+        assert_eq!(
+            RegionChoice::parse("eu-west-1, us-east-1,eu-west-1").unwrap(),
+            RegionChoice::List(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
+        assert!(RegionChoice::parse("eu-west").unwrap_err().contains("`eu-west`"));
+        assert!(RegionChoice::parse("us-east-1,").is_err());
+    }
+}

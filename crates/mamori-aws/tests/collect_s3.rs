@@ -1,0 +1,427 @@
+//! S3 collector against moto: a hardened bucket, a bucket public by ACL in another region, one
+//! public by policy and a log bucket, with and without the account-level public access block,
+//! read back and judged by every S3 rule of the catalog and by
+//! `mamori-cloudtrail-bucket-not-public`. The account block is read through S3 Control, whose
+//! account host prefix the collector strips on an overridden endpoint; failures (one bucket's
+//! ACL, the account block, the bucket list) go through the fault proxy.
+
+mod common;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_s3::types::{
+    BucketCannedAcl, BucketLocationConstraint, BucketLoggingStatus, BucketVersioningStatus, CreateBucketConfiguration,
+    LoggingEnabled, PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
+};
+use aws_sdk_s3control::config::endpoint::{Endpoint, EndpointFuture, Params, ResolveEndpoint};
+use mamori_model::{ConfigItem, Status};
+use mamori_testkit::{FaultProxy, FaultRule, MotoServer};
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "123456789012";
+const PRIVATE: &str = "mamori-private";
+const PUBLIC_ACL: &str = "mamori-public-acl";
+const PUBLIC_POLICY: &str = "mamori-public-policy";
+const LOGS: &str = "mamori-logs";
+
+fn s3(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    let config =
+        aws_sdk_s3::config::Builder::from(config).region(Region::new(region.to_owned())).force_path_style(true).build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Sends S3 Control calls to moto as they are (the test seeds the account block with its own
+/// client; the collector's way round the account host prefix is what is under test).
+#[derive(Debug)]
+struct Fixed(String);
+
+impl ResolveEndpoint for Fixed {
+    fn resolve_endpoint<'a>(&'a self, _params: &'a Params) -> EndpointFuture<'a> {
+        EndpointFuture::ready(Ok(Endpoint::builder().url(self.0.clone()).build()))
+    }
+}
+
+async fn put_account_block(server: &MotoServer, config: &SdkConfig, on: bool) {
+    let control = aws_sdk_s3control::Client::from_conf(
+        aws_sdk_s3control::config::Builder::from(config).endpoint_resolver(Fixed(server.endpoint_url())).build(),
+    );
+    control
+        .put_public_access_block()
+        .account_id(ACCOUNT)
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(on)
+                .ignore_public_acls(on)
+                .block_public_policy(on)
+                .restrict_public_buckets(on)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn policy(statements: Value) -> String {
+    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+async fn seed(config: &SdkConfig) {
+    let east = s3(config, "us-east-1");
+    let west = s3(config, "eu-west-1");
+    for bucket in [PRIVATE, PUBLIC_POLICY, LOGS] {
+        east.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    west.create_bucket()
+        .bucket(PUBLIC_ACL)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    east.put_bucket_policy()
+        .bucket(LOGS)
+        .policy(policy(json!([{
+            "Sid": "ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": ["s3:PutObject"], "Resource": format!("arn:aws:s3:::{LOGS}/*")
+        }])))
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_versioning()
+        .bucket(PRIVATE)
+        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_logging()
+        .bucket(PRIVATE)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(
+                    LoggingEnabled::builder().target_bucket(LOGS).target_prefix("private/").build().unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_encryption()
+        .bucket(PRIVATE)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(ServerSideEncryption::AwsKms)
+                                .kms_master_key_id("alias/data")
+                                .build()
+                                .unwrap(),
+                        )
+                        .bucket_key_enabled(true)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    east.put_public_access_block()
+        .bucket(PRIVATE)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_policy()
+        .bucket(PRIVATE)
+        .policy(policy(json!([{
+            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [format!("arn:aws:s3:::{PRIVATE}"), format!("arn:aws:s3:::{PRIVATE}/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+        }])))
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_tagging()
+        .bucket(PRIVATE)
+        .tagging(
+            Tagging::builder().tag_set(Tag::builder().key("team").value("platform").build().unwrap()).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    west.put_bucket_acl().bucket(PUBLIC_ACL).acl(BucketCannedAcl::PublicReadWrite).send().await.unwrap();
+
+    east.put_bucket_versioning()
+        .bucket(PUBLIC_POLICY)
+        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Suspended).build())
+        .send()
+        .await
+        .unwrap();
+    east.put_bucket_policy()
+        .bucket(PUBLIC_POLICY)
+        .policy(policy(json!([{
+            "Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{PUBLIC_POLICY}/*")
+        }])))
+        .send()
+        .await
+        .unwrap();
+}
+
+fn bucket<'a>(items: &[&'a ConfigItem], name: &str) -> &'a ConfigItem {
+    items.iter().find(|i| i.resource_id == name).unwrap_or_else(|| panic!("no bucket {name} in {items:?}"))
+}
+
+fn statuses(found: Vec<(String, Status, String)>) -> Vec<(String, Status)> {
+    found.into_iter().map(|(id, status, _)| (id, status)).collect()
+}
+
+fn expect(pairs: &[(&str, Status)]) -> Vec<(String, Status)> {
+    let mut out: Vec<_> = pairs.iter().map(|(id, s)| (id.to_string(), *s)).collect();
+    out.sort();
+    out
+}
+
+fn message<'a>(found: &'a [(String, Status, String)], id: &str) -> &'a str {
+    &found.iter().find(|f| f.0 == id).unwrap_or_else(|| panic!("no finding for {id}: {found:?}")).2
+}
+
+/// A trail delivering to `bucket`, as the CloudTrail collector records it.
+fn trail(name: &str, bucket: &str) -> ConfigItem {
+    let arn = format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}");
+    serde_json::from_value(json!({
+        "resourceType": "AWS::CloudTrail::Trail", "resourceId": name, "resourceName": name, "arn": arn,
+        "accountId": ACCOUNT, "awsRegion": "us-east-1",
+        "configuration": {"name": name, "s3BucketName": bucket, "homeRegion": "us-east-1", "trailARN": arn,
+                          "isMultiRegionTrail": true}
+    }))
+    .unwrap()
+}
+
+fn trail_findings(items: &[ConfigItem]) -> Vec<(String, Status, String)> {
+    let mut items = items.to_vec();
+    items.push(trail("private-trail", PRIVATE));
+    items.push(trail("acl-trail", PUBLIC_ACL));
+    items.push(trail("policy-trail", PUBLIC_POLICY));
+    let mut found: Vec<_> = common::evaluate(&items)
+        .into_iter()
+        .filter(|f| &*f.rule_id == "mamori-cloudtrail-bucket-not-public")
+        .map(|f| (f.resource_id.to_string(), f.status, f.message))
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buckets_and_account_block_reach_the_rules() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+
+    // No account-level block yet.
+    let collected = common::collect_current(&config, &["s3"], &["us-east-1", "eu-west-1"]).await;
+    assert_eq!(collected.of_type("Mamori::Collection::Error"), Vec::<&ConfigItem>::new());
+    let buckets = collected.of_type("AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 4, "{buckets:?}");
+
+    let private = bucket(&buckets, PRIVATE);
+    eprintln!("DEBUG {}", serde_json::to_string_pretty(&buckets).unwrap());
+    assert_eq!(private.aws_region, "us-east-1");
+    assert_eq!(private.arn.as_deref(), Some("arn:aws:s3:::mamori-private"));
+    assert_eq!(private.resource_name.as_deref(), Some(PRIVATE));
+    assert_eq!(private.configuration["name"], PRIVATE);
+    assert!(private.configuration["creationDate"].is_string(), "{:?}", private.configuration);
+    assert!(private.configuration["owner"]["id"].is_string(), "{:?}", private.configuration);
+    assert_eq!(private.tags.get("team").map(String::as_str), Some("platform"));
+    let supplementary = &private.supplementary_configuration;
+    assert_eq!(
+        supplementary["BucketVersioningConfiguration"],
+        json!({"status": "Enabled", "isMfaDeleteEnabled": null})
+    );
+    assert_eq!(
+        supplementary["BucketLoggingConfiguration"],
+        json!({"destinationBucketName": LOGS, "logFilePrefix": "private/"})
+    );
+    assert_eq!(
+        supplementary["PublicAccessBlockConfiguration"],
+        json!({"blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true})
+    );
+    assert_eq!(
+        supplementary["ServerSideEncryptionConfiguration"],
+        json!({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyID": "alias/data"}, "bucketKeyEnabled": true}]})
+    );
+    assert!(supplementary["BucketPolicy"]["policyText"].as_str().unwrap().contains("DenyInsecureTransport"));
+    // AWS Config's spelling: the ACL as JSON text, the owner's grant by id, AWS Config's permission names.
+    let acl: Value = serde_json::from_str(supplementary["AccessControlList"].as_str().unwrap()).unwrap();
+    assert_eq!(acl["grantList"][0]["permission"], "FullControl", "{acl}");
+    assert!(acl["grantList"][0]["grantee"]["id"].is_string(), "{acl}");
+    assert!(supplementary.get("mamoriCollectionErrors").is_none(), "{supplementary:?}");
+
+    // Its region from GetBucketLocation; nothing configured is recorded as none, not left out.
+    let public_acl = bucket(&buckets, PUBLIC_ACL);
+    assert_eq!(public_acl.aws_region, "eu-west-1");
+    let supplementary = &public_acl.supplementary_configuration;
+    assert_eq!(supplementary["BucketPolicy"], json!({"policyText": null}));
+    assert_eq!(supplementary["PublicAccessBlockConfiguration"], Value::Null);
+    assert_eq!(supplementary["BucketVersioningConfiguration"], json!({"status": "Off", "isMfaDeleteEnabled": null}));
+    assert_eq!(
+        supplementary["BucketLoggingConfiguration"],
+        json!({"destinationBucketName": null, "logFilePrefix": null})
+    );
+    let acl: Value = serde_json::from_str(supplementary["AccessControlList"].as_str().unwrap()).unwrap();
+    assert!(
+        acl["grantList"].as_array().unwrap().contains(&json!({"grantee": "AllUsers", "permission": "Write"})),
+        "{acl}"
+    );
+    assert!(public_acl.tags.is_empty());
+
+    // The account record: the block read through S3 Control is absent, recorded as null.
+    let account = collected.of_type("AWS::::Account");
+    let home = account.iter().find(|a| a.aws_region == "us-east-1").unwrap();
+    assert_eq!(home.configuration["s3PublicAccessBlock"], Value::Null, "{home:?}");
+    assert!(home.supplementary_configuration.get("mamoriCollectionErrors").is_none(), "{home:?}");
+    let other = account.iter().find(|a| a.aws_region == "eu-west-1").unwrap();
+    assert!(other.configuration.get("s3PublicAccessBlock").is_none(), "global fields go to the home record only");
+
+    use Status::{Fail, Pass};
+    assert_eq!(
+        statuses(collected.findings("s3-bucket-versioning-enabled")),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Fail)])
+    );
+    assert!(message(&collected.findings("s3-bucket-versioning-enabled"), PUBLIC_POLICY).contains("suspended"));
+    assert_eq!(
+        statuses(collected.findings("s3-bucket-logging-enabled")),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Fail)])
+    );
+    let encryption = collected.findings("s3-bucket-server-side-encryption-enabled");
+    assert_eq!(statuses(encryption.clone()).iter().find(|f| f.0 == PRIVATE).unwrap().1, Pass);
+    assert!(message(&encryption, PRIVATE).contains("aws:kms"), "{encryption:?}");
+    assert_eq!(
+        statuses(collected.findings("s3-bucket-level-public-access-prohibited")),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Fail)])
+    );
+    assert_eq!(
+        statuses(collected.findings("s3-bucket-ssl-requests-only")),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Fail)])
+    );
+    let read = collected.findings("s3-bucket-public-read-prohibited");
+    assert_eq!(
+        statuses(read.clone()),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Pass)])
+    );
+    assert!(message(&read, PUBLIC_ACL).contains("grants Read to AllUsers"), "{read:?}");
+    assert!(message(&read, PUBLIC_POLICY).contains("(statement `PublicRead`) allows s3:GetObject"), "{read:?}");
+    let write = collected.findings("s3-bucket-public-write-prohibited");
+    assert_eq!(
+        statuses(write.clone()),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Pass), (LOGS, Pass)])
+    );
+    assert!(message(&write, PUBLIC_ACL).contains("grants Write to AllUsers"), "{write:?}");
+    let account_rule = collected.findings("s3-account-level-public-access-blocks-periodic");
+    assert_eq!(statuses(account_rule.clone()), expect(&[(ACCOUNT, Fail)]));
+    assert!(account_rule[0].2.contains("no account-level"), "{account_rule:?}");
+    assert_eq!(
+        statuses(trail_findings(&collected.items)),
+        expect(&[("private-trail", Pass), ("acl-trail", Fail), ("policy-trail", Fail)])
+    );
+
+    let s3_stats = collected.summary.services["s3"];
+    assert!(s3_stats.calls >= 1 + 4 * 8 && s3_stats.errors > 0, "{s3_stats:?}");
+    assert!(s3_stats.attempts >= s3_stats.calls, "attempts are counted under the same service name: {s3_stats:?}");
+    let control_stats = collected.summary.services["s3control"];
+    assert_eq!((control_stats.calls, control_stats.errors), (1, 1), "{control_stats:?}");
+
+    // The account-level block on: public exposure is neutralised, and the account rule passes.
+    put_account_block(&server, &config, true).await;
+    let collected = common::collect_current(&config, &["s3"], &["us-east-1"]).await;
+    let home = collected.of_type("AWS::::Account")[0];
+    assert_eq!(
+        home.configuration["s3PublicAccessBlock"],
+        json!({"blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true})
+    );
+    assert_eq!(
+        statuses(collected.findings("s3-account-level-public-access-blocks-periodic")),
+        expect(&[(ACCOUNT, Pass)])
+    );
+    let read = collected.findings("s3-bucket-public-read-prohibited");
+    assert_eq!(
+        statuses(read.clone()),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Pass), (PUBLIC_POLICY, Pass), (LOGS, Pass)])
+    );
+    assert!(message(&read, PUBLIC_ACL).contains("account-level public access block neutralises"), "{read:?}");
+    assert_eq!(
+        statuses(trail_findings(&collected.items)),
+        expect(&[("private-trail", Pass), ("acl-trail", Pass), ("policy-trail", Pass)])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_become_errors_of_the_rules_that_need_them() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+
+    // One bucket's ACL and the account-level block cannot be read (S3 Control signs as s3).
+    let proxy = FaultProxy::in_front_of(&server)
+        .rule(FaultRule::rest("s3", "GET", &format!("/{PUBLIC_POLICY}")).when(|r| r.target().contains("?acl")))
+        .rule(FaultRule::rest("s3", "GET", "/v20180820/configuration/publicAccessBlock"))
+        .start()
+        .unwrap();
+    let collected = common::collect_current(&proxy.sdk_config().await, &["s3"], &["us-east-1"]).await;
+    assert_eq!(proxy.stats().rule_hits, vec![1, 1], "each denied call made once, not retried");
+    let buckets = collected.of_type("AWS::S3::Bucket");
+    let broken = bucket(&buckets, PUBLIC_POLICY);
+    let reason = broken.supplementary_configuration["mamoriCollectionErrors"]["AccessControlList"].as_str().unwrap();
+    assert!(reason.starts_with("AccessDenied: GetBucketAcl"), "{reason}");
+    assert!(broken.supplementary_configuration.get("AccessControlList").is_none());
+    assert!(broken.supplementary_configuration["BucketPolicy"]["policyText"].is_string(), "other settings are read");
+    let home = collected.of_type("AWS::::Account")[0];
+    assert!(home.configuration.get("s3PublicAccessBlock").is_none(), "{home:?}");
+    let reason = home.supplementary_configuration["mamoriCollectionErrors"]["s3PublicAccessBlock"].as_str().unwrap();
+    assert!(reason.starts_with("AccessDenied: GetPublicAccessBlock"), "{reason}");
+
+    use Status::{Error, Fail, Pass};
+    let read = collected.findings("s3-bucket-public-read-prohibited");
+    // The public ACL bucket: public by its ACL, and whether the account block neutralises it is unknown.
+    assert_eq!(
+        statuses(read.clone()),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Error), (PUBLIC_POLICY, Error), (LOGS, Pass)])
+    );
+    assert!(message(&read, PUBLIC_POLICY).contains("AccessDenied"), "{read:?}");
+    assert!(message(&read, PUBLIC_ACL).contains("could not be read"), "{read:?}");
+    assert_eq!(
+        statuses(collected.findings("s3-account-level-public-access-blocks-periodic")),
+        expect(&[(ACCOUNT, Error)])
+    );
+    // Rules that do not read the ACL judge the bucket as usual.
+    assert_eq!(
+        statuses(collected.findings("s3-bucket-versioning-enabled")),
+        expect(&[(PRIVATE, Pass), (PUBLIC_ACL, Fail), (PUBLIC_POLICY, Fail), (LOGS, Fail)])
+    );
+
+    // The bucket list cannot be read: a collection error, never an empty list.
+    let proxy = FaultProxy::in_front_of(&server)
+        .rule(FaultRule::rest("s3", "GET", "/").when(|r| r.target().contains("x-id=ListBuckets")))
+        .start()
+        .unwrap();
+    let collected = common::collect_current(&proxy.sdk_config().await, &["s3"], &["us-east-1"]).await;
+    assert!(collected.of_type("AWS::S3::Bucket").is_empty());
+    let errors = collected.of_type("Mamori::Collection::Error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].configuration["operation"], "ListBuckets");
+    assert_eq!(errors[0].configuration["errorCode"], "AccessDenied");
+    let versioning = collected.findings("s3-bucket-versioning-enabled");
+    assert_eq!(statuses(versioning), expect(&[("collection:AWS::S3::Bucket", Error)]));
+}

@@ -1,0 +1,92 @@
+//! Shared by the collector tests: run collectors against moto, read the items back, and
+//! evaluate them with the real rule catalog, so each test checks the whole contract
+//! (collector → inventory → rule) and not just a JSON shape.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use mamori_aws::accounts::AccountSource;
+use mamori_aws::collect::{self, CollectOptions, DirectorySink, Event, Observer, RunSummary};
+use mamori_aws::limits::Limits;
+use mamori_aws::regions::RegionChoice;
+use mamori_aws::stats::Stats;
+use mamori_model::{ConfigItem, Finding, Status};
+use mamori_rules::{ActiveRule, Evaluator, RuleSet};
+
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _event: Event<'_>, _stats: &Stats) {}
+}
+
+pub struct Collected {
+    pub dir: tempfile::TempDir,
+    pub summary: RunSummary,
+    pub items: Vec<ConfigItem>,
+}
+
+impl Collected {
+    /// Items of one resource type.
+    pub fn of_type(&self, resource_type: &str) -> Vec<&ConfigItem> {
+        self.items.iter().filter(|i| i.resource_type == resource_type).collect()
+    }
+
+    /// Findings of `rule_id` as `(resource_id, status)`, sorted.
+    pub fn findings(&self, rule_id: &str) -> Vec<(String, Status, String)> {
+        let mut found: Vec<_> = evaluate(&self.items)
+            .into_iter()
+            .filter(|f| &*f.rule_id == rule_id)
+            .map(|f| (f.resource_id.to_string(), f.status, f.message.clone()))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+}
+
+/// Collects the current account of `config` with only `collectors` in `regions`.
+pub async fn collect_current(config: &SdkConfig, collectors: &[&str], regions: &[&str]) -> Collected {
+    let options = CollectOptions {
+        accounts: AccountSource::Current,
+        role: None,
+        regions: RegionChoice::List(regions.iter().map(|r| r.to_string()).collect()),
+        limits: Limits::default(),
+        collectors: Some(collectors.iter().map(|c| c.to_string()).collect()),
+    };
+    collect_with(config, &options).await
+}
+
+pub async fn collect_with(config: &SdkConfig, options: &CollectOptions) -> Collected {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Arc::new(DirectorySink::create(dir.path()).unwrap());
+    let summary = collect::collect(config, options, sink, Arc::new(Quiet)).await.expect("collection runs");
+    let items = read_items(dir.path());
+    Collected { dir, summary, items }
+}
+
+pub fn read_items(dir: &std::path::Path) -> Vec<ConfigItem> {
+    let mut items = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if path.extension().is_some_and(|e| e == "jsonl") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                items.push(serde_json::from_str(line).unwrap());
+            }
+        }
+    }
+    items
+}
+
+/// Every finding of the whole catalog (defaults) over `items`.
+pub fn evaluate(items: &[ConfigItem]) -> Vec<Finding> {
+    let set = RuleSet::new(mamori_rules::catalog().iter().map(|r| ActiveRule::with_defaults(*r)).collect());
+    let mut evaluator = Evaluator::new(&set);
+    let mut findings = Vec::new();
+    for item in items {
+        evaluator.evaluate(item, &mut |f| findings.push(f));
+    }
+    evaluator.finish(&mut |f| findings.push(f));
+    findings
+}

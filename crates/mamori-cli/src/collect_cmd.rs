@@ -1,0 +1,237 @@
+//! `mamori collect` and `mamori audit`: options, progress and statistics around
+//! `mamori_aws::collect`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use mamori_aws::accounts::AccountSource;
+use mamori_aws::collect::{self, CollectOptions, DirectorySink, Event, Observer, RunSummary};
+use mamori_aws::limits::Limits;
+use mamori_aws::regions::RegionChoice;
+use mamori_aws::session::{RoleSpec, RoleTarget};
+use mamori_aws::stats::Stats;
+use mamori_aws::SdkOptions;
+
+/// Options shared by `collect` and `audit`.
+#[derive(Args, Debug)]
+pub struct CollectArgs {
+    /// `organizations` (ListAccounts), an accounts CSV file, or `current`.
+    #[arg(long, default_value = "current", value_name = "organizations|FILE.csv|current")]
+    accounts: String,
+    /// Role to assume in every account, by name.
+    #[arg(long, value_name = "NAME", conflicts_with = "role_arn_template")]
+    role_name: Option<String>,
+    /// Role to assume, as an ARN with `{account_id}`.
+    #[arg(long, value_name = "TEMPLATE")]
+    role_arn_template: Option<String>,
+    /// External id presented when assuming the role (never printed).
+    #[arg(long, value_name = "ID", env = "MAMORI_EXTERNAL_ID", hide_env_values = true)]
+    external_id: Option<String>,
+    /// Session name, visible in the accounts' CloudTrail.
+    #[arg(long, default_value = RoleSpec::DEFAULT_SESSION_NAME)]
+    session_name: String,
+    /// Session duration in seconds (900..43200).
+    #[arg(long, default_value_t = 3600)]
+    session_duration: u64,
+    /// `all` (every region enabled for the account) or a comma-separated list.
+    #[arg(long, default_value = "all")]
+    regions: String,
+    /// Send every call to this endpoint (an emulator); overrides AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Named profile of the AWS configuration files.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Home region: where global settings are recorded and calls without a region go.
+    #[arg(long)]
+    region: Option<String>,
+    /// Only these collectors (e.g. `iam,s3`).
+    #[arg(long, value_delimiter = ',')]
+    collectors: Option<Vec<String>>,
+    /// Calls in flight across the run.
+    #[arg(long, default_value_t = Limits::default().global)]
+    max_calls: usize,
+    /// Calls in flight per account.
+    #[arg(long, default_value_t = Limits::default().per_account)]
+    max_calls_per_account: usize,
+    /// Calls in flight per service within an account.
+    #[arg(long, default_value_t = Limits::default().per_service)]
+    max_calls_per_service: usize,
+    /// Account-regions collected at the same time.
+    #[arg(long, default_value_t = Limits::default().account_regions)]
+    max_account_regions: usize,
+    /// Deadline of one call, retries included, in seconds.
+    #[arg(long, default_value_t = Limits::default().call_timeout.as_secs())]
+    call_timeout: u64,
+    /// Attempts per call (adaptive retry with backoff on throttling and 5xx).
+    #[arg(long, default_value_t = Limits::default().max_attempts)]
+    max_attempts: u32,
+    /// Plain log lines even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+impl CollectArgs {
+    fn options(&self) -> anyhow::Result<(SdkOptions, CollectOptions)> {
+        let target = match (&self.role_name, &self.role_arn_template) {
+            (Some(name), None) => Some(RoleTarget::Name(name.clone())),
+            (None, Some(template)) => Some(RoleTarget::ArnTemplate(template.clone())),
+            _ => None,
+        };
+        if target.is_none() && self.external_id.is_some() {
+            anyhow::bail!("--external-id needs --role-name or --role-arn-template");
+        }
+        let role = target.map(|target| RoleSpec {
+            target,
+            external_id: self.external_id.clone(),
+            session_name: self.session_name.clone(),
+            duration: Duration::from_secs(self.session_duration),
+        });
+        let defaults = Limits::default();
+        let limits = Limits {
+            global: self.max_calls,
+            per_account: self.max_calls_per_account,
+            per_service: self.max_calls_per_service,
+            account_regions: self.max_account_regions,
+            call_timeout: Duration::from_secs(self.call_timeout),
+            attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout)),
+            max_attempts: self.max_attempts,
+            initial_backoff: defaults.initial_backoff,
+        };
+        let regions = RegionChoice::parse(&self.regions).map_err(|e| anyhow::anyhow!("--regions: {e}"))?;
+        let sdk = SdkOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        };
+        let options = CollectOptions {
+            accounts: AccountSource::parse(&self.accounts),
+            role,
+            regions,
+            limits,
+            collectors: self.collectors.clone(),
+        };
+        Ok((sdk, options))
+    }
+}
+
+/// Runs a collection into `dir` and prints the statistics on standard error.
+pub fn collect_into(args: &CollectArgs, dir: &Path) -> anyhow::Result<RunSummary> {
+    let (sdk, options) = args.options()?;
+    let runtime = mamori_aws::runtime()?;
+    let sink = Arc::new(DirectorySink::create(dir)?);
+    let progress = Arc::new(Progress::new(!args.no_progress && std::io::stderr().is_terminal()));
+    let summary = runtime.block_on(async {
+        let config = mamori_aws::sdk::load(&sdk).await?;
+        anyhow::Ok(collect::collect(&config, &options, sink, Arc::clone(&progress) as Arc<dyn Observer>).await?)
+    })?;
+    progress.finish();
+    let manifest = dir.join(".mamori-run.json");
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&summary)?)
+        .with_context(|| format!("cannot write `{}`", manifest.display()))?;
+    print_statistics(&summary);
+    Ok(summary)
+}
+
+/// `mamori collect`.
+pub fn collect(args: CollectArgs, output: PathBuf) -> anyhow::Result<ExitCode> {
+    collect_into(&args, &output)?;
+    eprintln!("inventory written to {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_statistics(summary: &RunSummary) {
+    let count = |status: &str| summary.accounts.iter().filter(|a| a.status == status).count();
+    eprintln!(
+        "collected {} accounts ({} could not be entered, {} skipped), {} account-regions, {} items, {} collection errors in {:.1}s",
+        count("collected"),
+        count("failed"),
+        count("skipped"),
+        summary.account_regions,
+        summary.items,
+        summary.collection_errors,
+        summary.wall_seconds
+    );
+    for account in summary.accounts.iter().filter(|a| a.status != "collected") {
+        eprintln!("  {} {}: {}", account.status, account.account.id, account.reason.as_deref().unwrap_or(""));
+    }
+    eprintln!("  {:<24} {:>8} {:>8} {:>8} {:>14}", "service", "calls", "retries", "errors", "not configured");
+    for (service, stats) in &summary.services {
+        eprintln!(
+            "  {:<24} {:>8} {:>8} {:>8} {:>14}",
+            service,
+            stats.calls,
+            stats.retries(),
+            stats.errors,
+            stats.absent
+        );
+    }
+}
+
+/// A progress bar on a terminal, log lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(terminal: bool) -> Progress {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            let style = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} account-regions {msg}",
+            )
+            .expect("valid template");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn say(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn event(&self, event: Event<'_>, stats: &Stats) {
+        match event {
+            Event::AccountPlanned { parts, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc_length(parts as u64);
+                }
+            }
+            Event::AccountSkipped(skipped) => self.say(format!("skipped {}: {}", skipped.id, skipped.reason)),
+            Event::AccountFailed { account_id, operation, error } => {
+                self.say(format!("error {account_id}: {operation}: {error}"))
+            }
+            Event::PartDone { account_id, part, items, errors } => match &self.bar {
+                Some(bar) => {
+                    let total = stats.total();
+                    bar.inc(1);
+                    bar.set_message(format!(
+                        "{} calls, {} retries, {} errors",
+                        total.calls,
+                        total.retries(),
+                        total.errors
+                    ));
+                }
+                None => eprintln!("collected {account_id} {part}: {items} items, {errors} collection errors"),
+            },
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `mamori-demo`: seeds the demo organization into an emulator and prints what it planted.
+//!
+//! `mamori-demo seed --endpoint-url http://127.0.0.1:5000 [--members 40] [--regions a,b,c]
+//! [--seed S] [--summary FILE]` uses the standard credential chain (moto accepts any key, e.g.
+//! `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`) as the management account.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use aws_config::BehaviorVersion;
+use aws_credential_types::provider::ProvideCredentials;
+use clap::{Parser, Subcommand};
+use mamori_demo::{Limits, Seeded, Spec};
+use mamori_model::Status;
+
+#[derive(Parser)]
+#[command(name = "mamori-demo", version, about = "Seed a demo AWS organization into an emulator (moto)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the organization, its accounts and their resources, and print a summary.
+    Seed(SeedArgs),
+}
+
+#[derive(clap::Args)]
+struct SeedArgs {
+    /// The emulator's URL; only loopback addresses are accepted.
+    #[arg(long)]
+    endpoint_url: String,
+    /// Member accounts besides the management account.
+    #[arg(long, default_value_t = Spec::demo().member_accounts)]
+    members: usize,
+    /// Regions, comma-separated; the first is the home region.
+    #[arg(long, value_delimiter = ',', default_values_t = Spec::demo().regions)]
+    regions: Vec<String>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = Spec::demo().seed)]
+    seed: u64,
+    /// Write the full summary (accounts and planted expectations) as JSON to this file.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Accounts seeded at once.
+    #[arg(long, default_value_t = Limits::default().accounts_in_flight)]
+    concurrency: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Seed(args) => run_seed(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mamori-demo: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_seed(args: SeedArgs) -> anyhow::Result<()> {
+    let spec = Spec { member_accounts: args.members, regions: args.regions, seed: args.seed };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let started = Instant::now();
+    let seeded: Seeded = runtime.block_on(async {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&args.endpoint_url)
+            .region(aws_config::Region::new(spec.home_region().to_owned()))
+            .load()
+            .await;
+        let Some(provider) = config.credentials_provider() else {
+            bail!("no credentials provider: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (moto accepts `testing`)");
+        };
+        if let Err(err) = provider.provide_credentials().await {
+            bail!("no credentials ({err}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (moto accepts `testing`)");
+        }
+        let limits = Limits { accounts_in_flight: args.concurrency };
+        Ok::<Seeded, anyhow::Error>(mamori_demo::seed_with(&config, &spec, limits).await?)
+    })?;
+    let elapsed = started.elapsed();
+    if let Some(path) = &args.summary {
+        let json = serde_json::to_string_pretty(&seeded).context("cannot serialise the summary")?;
+        std::fs::write(path, json + "\n").with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    print!("{}", summary(&seeded, elapsed.as_secs_f64()));
+    if let Some(path) = &args.summary {
+        println!("summary written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// A few lines for people: what was created and what mamori should find.
+fn summary(seeded: &Seeded, seconds: f64) -> String {
+    let mut out = String::new();
+    let statuses: BTreeMap<&str, usize> = seeded.accounts.iter().fold(BTreeMap::new(), |mut counts, account| {
+        *counts.entry(account.status.as_str()).or_default() += 1;
+        counts
+    });
+    let statuses: Vec<String> = statuses.iter().map(|(status, count)| format!("{count} {status}")).collect();
+    out.push_str(&format!(
+        "organization {} (management account {}, root {}): {} accounts ({}) in {} region(s), home {}\n",
+        seeded.organization_id,
+        seeded.management_account_id,
+        seeded.root_id,
+        seeded.accounts.len(),
+        statuses.join(", "),
+        seeded.spec.regions.len(),
+        seeded.home_region,
+    ));
+    for scp in &seeded.scps {
+        out.push_str(&format!("  SCP {} ({}) attached to {}\n", scp.name, scp.id, scp.targets.join(", ")));
+    }
+    let (mut pass, mut fail) = (0usize, 0usize);
+    let mut rules: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (_, _, expectation) in seeded.expectations() {
+        let entry = rules.entry(expectation.rule_id.as_str()).or_default();
+        if expectation.expected == Status::Pass {
+            pass += 1;
+            entry.0 += 1;
+        } else {
+            fail += 1;
+            entry.1 += 1;
+        }
+    }
+    out.push_str(&format!(
+        "planted {} expectations over {} rules: {pass} PASS, {fail} FAIL\n",
+        pass + fail,
+        rules.len()
+    ));
+    for (rule, (pass, fail)) in &rules {
+        out.push_str(&format!("  {rule:<52} {pass:>5} PASS {fail:>5} FAIL\n"));
+    }
+    out.push_str(&format!("{} API calls in {seconds:.1} s\n", seeded.api_calls));
+    out
+}
