@@ -71,6 +71,9 @@ pub struct CollectArgs {
     /// Attempts per call (adaptive retry with backoff on throttling and 5xx).
     #[arg(long, default_value_t = Limits::default().max_attempts)]
     max_attempts: u32,
+    /// Base of the exponential backoff between attempts, in milliseconds.
+    #[arg(long, default_value_t = Limits::default().initial_backoff.as_millis() as u64)]
+    retry_backoff_ms: u64,
     /// Plain log lines even on a terminal.
     #[arg(long)]
     no_progress: bool,
@@ -101,7 +104,7 @@ impl CollectArgs {
             call_timeout: Duration::from_secs(self.call_timeout),
             attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout)),
             max_attempts: self.max_attempts,
-            initial_backoff: defaults.initial_backoff,
+            initial_backoff: Duration::from_millis(self.retry_backoff_ms),
         };
         let regions = RegionChoice::parse(&self.regions).map_err(|e| anyhow::anyhow!("--regions: {e}"))?;
         let sdk = SdkOptions {

@@ -217,9 +217,9 @@ impl FaultRule {
             }
         };
         target
-            && self.region.as_deref().map_or(true, |r| req.region() == Some(r))
+            && self.region.as_deref().is_none_or(|r| req.region() == Some(r))
             && self.needles.iter().all(|n| req.contains(n))
-            && self.predicate.as_ref().map_or(true, |p| p(req))
+            && self.predicate.as_ref().is_none_or(|p| p(req))
     }
 
     fn reply(&self, req: &RequestInfo, protocol: &Protocol) -> Reply {
@@ -1027,9 +1027,12 @@ fn read_line(r: &mut impl BufRead, limit: usize) -> io::Result<String> {
     String::from_utf8(buf).map_err(|_| invalid("line is not UTF-8".into()))
 }
 
+/// A message head: the start line and the headers in order.
+type Head = (String, Vec<(String, String)>);
+
 /// Reads a head: the start line and the headers. `None` when the peer closed the
 /// connection before sending anything.
-fn read_head(r: &mut impl BufRead) -> io::Result<Option<(String, Vec<(String, String)>)>> {
+fn read_head(r: &mut impl BufRead) -> io::Result<Option<Head>> {
     let mut start = None;
     let mut headers = Vec::new();
     let mut total = 0;

@@ -102,13 +102,14 @@ fn sdk_classifies_injected_faults_as_retryable_and_rules_as_final() {
     let Some(moto) = MotoServer::start() else { return };
     let rt = runtime();
     // Every request faulted: the SDK makes all 3 attempts only if it deems the error retryable.
-    let cases: [(&str, fn(mamori_testkit::FaultProxyBuilder) -> mamori_testkit::FaultProxyBuilder, &[&str], u64); 3] = [
-        ("throttling", |b| b.throttling(1.0), &["Throttling"], 3),
-        ("server errors", |b| b.server_errors(1.0), &["InternalError", "ServiceUnavailable"], 3),
-        ("access denied rule", |b| b.rule(FaultRule::service("iam")), &["AccessDenied"], 1),
+    let base = || FaultProxy::in_front_of(&moto).seed(1);
+    let cases = [
+        ("throttling", base().throttling(1.0), &["Throttling"][..], 3),
+        ("server errors", base().server_errors(1.0), &["InternalError", "ServiceUnavailable"], 3),
+        ("access denied rule", base().rule(FaultRule::service("iam")), &["AccessDenied"], 1),
     ];
-    for (what, configure, codes, attempts) in cases {
-        let proxy = configure(FaultProxy::in_front_of(&moto).seed(1)).start().unwrap();
+    for (what, builder, codes, attempts) in cases {
+        let proxy = builder.start().unwrap();
         let err = rt.block_on(async {
             let iam = Iam::new(&config_via(&proxy, 3).await);
             iam.list_users().send().await.unwrap_err()

@@ -1,0 +1,313 @@
+//! Live audits of a seeded organization in the emulator, through the `mamori` binary.
+//!
+//! One organization (management + three members, one of them closed, two regions) is seeded
+//! with `mamori-demo` through the AWS SDK; then `mamori audit` runs against it: directly, with
+//! a region list, and through a fault-injecting proxy (throttling, 5xx, slow answers; an API
+//! that always fails; a role that cannot be assumed). Seeding takes a while, so the scenarios
+//! share one organization within a test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use mamori_demo::{Seeded, Spec};
+use mamori_testkit::proxy::{FaultProxy, FaultRule};
+use mamori_testkit::MotoServer;
+use serde_json::Value;
+
+const REGIONS: &str = "us-east-1,eu-west-1";
+/// Rules whose service moto does not emulate (Access Analyzer, Detective answer 500): they
+/// report ERROR in every account-region, which is the correct behaviour for an unreadable API.
+const UNEMULATED: &[&str] = &["iam-external-access-analyzer-enabled", "mamori-detective-enabled"];
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Finding {
+    rule: String,
+    account: String,
+    region: String,
+    resource: String,
+    status: String,
+    message: String,
+}
+
+struct Audit {
+    code: i32,
+    stderr: String,
+    findings: Vec<Finding>,
+    run: Value,
+}
+
+impl Audit {
+    fn by_key(&self) -> BTreeMap<(String, String, String, String), (String, String)> {
+        self.findings
+            .iter()
+            .map(|f| ((f.rule.clone(), f.account.clone(), f.region.clone(), f.resource.clone()), (f.status.clone(), f.message.clone())))
+            .collect()
+    }
+}
+
+fn seed(server: &MotoServer, members: usize) -> Seeded {
+    let runtime = mamori_aws::runtime().unwrap();
+    runtime.block_on(async {
+        let config = server.sdk_config().await;
+        let spec = Spec { member_accounts: members, regions: REGIONS.split(',').map(str::to_owned).collect(), seed: 11 };
+        mamori_demo::seed(&config, &spec).await.expect("seeding the demo organization")
+    })
+}
+
+fn audit(endpoint: &str, extra: &[&str]) -> Audit {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let inventory = dir.path().join("inventory");
+    let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations"])
+        .args(["--role-name", "OrganizationAccountAccessRole", "--regions", REGIONS, "--no-progress"])
+        // The emulator answers 500 for Access Analyzer and Detective: keep those retries short.
+        .args(["--retry-backoff-ms", "20"])
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .arg("--inventory")
+        .arg(&inventory)
+        .args(extra)
+        .env("AWS_ACCESS_KEY_ID", mamori_testkit::TEST_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", mamori_testkit::TEST_SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("mamori runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 1, "mamori audit failed ({code}): {stderr}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let mut findings: Vec<Finding> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            Finding {
+                rule: text("ruleId"),
+                account: text("accountId"),
+                region: text("region"),
+                resource: text("resourceId"),
+                status: text("status"),
+                message: text("message"),
+            }
+        })
+        .collect();
+    findings.sort();
+    let run = read_json(&inventory.join(".mamori-run.json"));
+    Audit { code, stderr, findings, run }
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+#[test]
+fn live_audit_of_a_seeded_organization() {
+    let Some(server) = MotoServer::start() else { return };
+    let seeded = seed(&server, 3);
+    let clean = audit(&server.endpoint_url(), &[]);
+
+    // Every planted expectation holds, in its account and scope.
+    let by_key = clean.by_key();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (account, scope, expectation) in seeded.expectations() {
+        if account.status != "ACTIVE" {
+            continue;
+        }
+        let key = (expectation.rule_id.clone(), account.id.clone(), scope.to_owned(), expectation.resource_id.clone());
+        match by_key.get(&key) {
+            None => wrong.push(format!("no finding for {key:?} ({}): {}", expectation.label, expectation.why)),
+            Some((status, message)) if status != expectation.expected.as_str() => wrong.push(format!(
+                "{key:?} ({}: {}) is {status}, expected {}: {message}",
+                expectation.label,
+                expectation.why,
+                expectation.expected.as_str()
+            )),
+            Some(_) => {}
+        }
+        checked += 1;
+    }
+    assert!(wrong.is_empty(), "{} of {checked} planted expectations do not hold:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(checked >= 50, "only {checked} planted expectations were checked");
+
+    // Every active account was entered and judged; the closed one is listed as skipped.
+    let active: BTreeSet<&str> = seeded.accounts.iter().filter(|a| a.status == "ACTIVE").map(|a| a.id.as_str()).collect();
+    let audited: BTreeSet<&str> = clean.findings.iter().map(|f| f.account.as_str()).collect();
+    assert_eq!(audited, active);
+    let skipped: Vec<&Value> = clean.run["accounts"].as_array().unwrap().iter().filter(|a| a["status"] == "skipped").collect();
+    let closed: Vec<&str> = seeded.accounts.iter().filter(|a| a.status != "ACTIVE").map(|a| a.id.as_str()).collect();
+    assert_eq!(skipped.iter().map(|a| a["id"].as_str().unwrap()).collect::<Vec<_>>(), closed);
+    assert!(skipped.iter().all(|a| a["reason"].as_str().unwrap().starts_with("account is ")));
+
+    // Nothing is ERROR but what the emulator cannot answer.
+    let errors: BTreeSet<&str> = clean.findings.iter().filter(|f| f.status == "ERROR").map(|f| f.rule.as_str()).collect();
+    assert!(errors.iter().all(|rule| UNEMULATED.contains(rule)), "unexpected ERROR findings: {errors:?}");
+    assert_eq!(clean.code, 0, "no --fail-on given: exit 0");
+
+    // A region list limits the regional collection; global resources are still read.
+    let one_region = audit(&server.endpoint_url(), &["--regions", "eu-west-1"]);
+    let regions: BTreeSet<&str> = one_region.findings.iter().map(|f| f.region.as_str()).collect();
+    assert_eq!(regions, BTreeSet::from(["eu-west-1", "global"]), "{}", one_region.stderr);
+
+    // Throttling, 5xx and slow answers change nothing once retried.
+    let proxy = FaultProxy::in_front_of(&server)
+        .seed(3)
+        // Moderate shares: the SDK's retry budget (a token bucket per client) is meant for
+        // incidents, not for a service failing a quarter of all calls.
+        .throttling(0.08)
+        .server_errors(0.05)
+        .slow(0.05, Duration::from_millis(300))
+        .start()
+        .unwrap();
+    let faulty = audit(&proxy.endpoint_url(), &["--max-attempts", "10"]);
+    assert!(proxy.stats().faults() > 20, "the proxy injected too few faults: {:?}", proxy.stats());
+    assert_eq!(faulty.findings, clean.findings, "{}", faulty.stderr);
+    let retries: u64 = faulty.run["services"].as_object().unwrap().values().map(|s| s["attempts"].as_u64().unwrap() - s["calls"].as_u64().unwrap()).sum();
+    assert!(retries > 0, "retries were not counted");
+    drop(proxy);
+
+    // One API that always fails: exactly the rules reading its resource type report ERROR in
+    // every account-region, and nothing else changes.
+    let proxy = FaultProxy::in_front_of(&server).rule(FaultRule::operation("ec2", "DescribeSecurityGroups")).start().unwrap();
+    let denied = audit(&proxy.endpoint_url(), &[]);
+    let reads_groups = rules_reading("AWS::EC2::SecurityGroup");
+    for (key, (status, message)) in denied.by_key() {
+        if reads_groups.contains(&key.0) {
+            if key.2 != "global" {
+                assert_eq!(status, "ERROR", "{key:?} judged without security groups: {message}");
+            }
+        } else {
+            assert_eq!(Some(&(status.clone(), message.clone())), by_key.get(&key), "{key:?} changed");
+        }
+    }
+    for account in &active {
+        for region in REGIONS.split(',') {
+            for rule in &reads_groups {
+                let errors = denied.findings.iter().filter(|f| &f.rule == rule && f.account == *account && f.region == region && f.status == "ERROR").count();
+                assert!(errors >= 1, "{rule} has no ERROR in {account}/{region}");
+            }
+        }
+    }
+    drop(proxy);
+
+    // A role that cannot be assumed: that account is ERROR for every rule, the others unchanged.
+    let victim = seeded.accounts.iter().find(|a| a.status == "ACTIVE" && !a.management).unwrap();
+    let role_arn = format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", victim.id);
+    let proxy = FaultProxy::in_front_of(&server).rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn)).start().unwrap();
+    let locked = audit(&proxy.endpoint_url(), &[]);
+    assert!(locked.stderr.contains(&victim.id) && locked.stderr.contains("AccessDenied"), "{}", locked.stderr);
+    let victim_findings: Vec<&Finding> = locked.findings.iter().filter(|f| f.account == victim.id).collect();
+    assert_eq!(victim_findings.len(), mamori_rules::catalog().len(), "one ERROR per rule for the account");
+    assert!(victim_findings.iter().all(|f| f.status == "ERROR" && f.message.contains("AccessDenied")));
+    let others = |audit: &Audit| -> Vec<Finding> { audit.findings.iter().filter(|f| f.account != victim.id).cloned().collect() };
+    assert_eq!(others(&locked), others(&clean));
+}
+
+fn rules_reading(resource_type: &str) -> BTreeSet<String> {
+    mamori_rules::catalog().iter().filter(|r| r.meta().reads(resource_type)).map(|r| r.meta().id.to_owned()).collect()
+}
+
+/// With moto enforcing IAM, an audit holding only the permissions `mamori iam-policy` prints
+/// (the audit role in every account, and a user in the management account that may list
+/// accounts and assume the role) finishes without a single access error.
+#[test]
+fn least_privilege_policy_is_enough() {
+    let Some(server) = MotoServer::start() else { return };
+    let seeded = seed(&server, 1);
+    let policy = Command::new(env!("CARGO_BIN_EXE_mamori")).args(["iam-policy", "--discovery"]).output().unwrap();
+    assert!(policy.status.success());
+    let role_policy = Command::new(env!("CARGO_BIN_EXE_mamori")).args(["iam-policy"]).output().unwrap();
+    let mut role_policy: Value = serde_json::from_slice(&role_policy.stdout).unwrap();
+    // moto 5.2.5 authorizes two S3 calls under action names AWS does not use: GetPublicAccessBlock
+    // as `s3:GetPublicAccessBlock` (AWS: s3:GetBucketPublicAccessBlock) and GetBucketEncryption
+    // as `s3:ListBucket` (AWS: s3:GetEncryptionConfiguration). The printed policy keeps AWS's
+    // names; this statement only translates them for the emulator.
+    role_policy["Statement"].as_array_mut().unwrap().push(serde_json::json!({
+        "Sid": "MotoActionNames", "Effect": "Allow", "Action": ["s3:GetPublicAccessBlock", "s3:ListBucket"], "Resource": "*"
+    }));
+    let role_policy = role_policy.to_string();
+    let user_policy: Value = serde_json::from_slice(&policy.stdout).unwrap();
+
+    let runtime = mamori_aws::runtime().unwrap();
+    let (access_key, secret) = runtime.block_on(async {
+        let config = server.sdk_config().await;
+        let management = &seeded.management_account_id;
+        // The caller: may list the organization's accounts and assume the audit role.
+        let iam = aws_sdk_iam::Client::new(&config);
+        iam.create_user().user_name("mamori-ci").send().await.unwrap();
+        let mut caller = user_policy.clone();
+        caller["Statement"].as_array_mut().unwrap().push(serde_json::json!({
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/mamori-least-privilege"
+        }));
+        // Only the discovery and AssumeRole statements: the user itself reads nothing.
+        caller["Statement"].as_array_mut().unwrap().remove(0);
+        iam.put_user_policy().user_name("mamori-ci").policy_name("caller").policy_document(caller.to_string()).send().await.unwrap();
+        let key = iam.create_access_key().user_name("mamori-ci").send().await.unwrap().access_key.unwrap();
+        // The audit role, with exactly the printed policy, in every active account.
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{management}:root")}, "Action": "sts:AssumeRole"}]});
+        let sts = aws_sdk_sts::Client::new(&config);
+        for account in seeded.accounts.iter().filter(|a| a.status == "ACTIVE") {
+            let account_config = if account.management {
+                config.clone()
+            } else {
+                let assumed = sts
+                    .assume_role()
+                    .role_arn(format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", account.id))
+                    .role_session_name("setup")
+                    .send()
+                    .await
+                    .unwrap();
+                let c = assumed.credentials.unwrap();
+                config
+                    .to_builder()
+                    .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                        aws_credential_types::Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token), None, "setup"),
+                    ))
+                    .build()
+            };
+            let iam = aws_sdk_iam::Client::new(&account_config);
+            iam.create_role().role_name("mamori-least-privilege").assume_role_policy_document(trust.to_string()).send().await.unwrap();
+            iam.put_role_policy().role_name("mamori-least-privilege").policy_name("mamori-read-only").policy_document(&role_policy).send().await.unwrap();
+        }
+        (key.access_key_id, key.secret_access_key)
+    });
+    server.enable_authentication();
+
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["audit", "--endpoint-url", &server.endpoint_url(), "--accounts", "organizations"])
+        .args(["--role-name", "mamori-least-privilege", "--regions", REGIONS, "--no-progress", "--format", "json", "--output"])
+        .arg(&report)
+        .env("AWS_ACCESS_KEY_ID", &access_key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(!stderr.contains(&secret), "the secret key was printed");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let denied: Vec<String> = findings
+        .iter()
+        .filter(|f| f["status"] == "ERROR")
+        .filter(|f| {
+            let message = f["message"].as_str().unwrap_or_default();
+            ["AccessDenied", "UnauthorizedOperation", "not authorized", "InvalidClientTokenId"].iter().any(|m| message.contains(m))
+        })
+        .map(|f| format!("{} {} {}: {}", f["ruleId"], f["accountId"], f["region"], f["message"]))
+        .collect();
+    assert!(denied.is_empty(), "access errors under the printed policy:\n{}", denied.join("\n"));
+    let accounts: BTreeSet<&str> = findings.iter().map(|f| f["accountId"].as_str().unwrap()).collect();
+    assert_eq!(accounts.len(), seeded.accounts.iter().filter(|a| a.status == "ACTIVE").count(), "{stderr}");
+}
