@@ -288,3 +288,25 @@ async fn organization_trail_covers_the_member_account() {
     let member_finding = found.iter().find(|(id, _, _)| *id == member).unwrap();
     assert!(member_finding.2.contains(&format!("organization trail org-trail of account {ACCOUNT}")), "{found:?}");
 }
+
+/// Items carrying a collection error of some attribute.
+fn attribute_errors(collected: &common::Collected) -> Vec<&mamori_model::ConfigItem> {
+    collected.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudtrail_needs_only_its_listed_actions() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+    let config = common::least_privilege(&server, &config, &["cloudtrail"]).await;
+    let collected = common::collect_current(&config, &["cloudtrail"], REGIONS).await;
+    assert!(
+        collected.of_type("Mamori::Collection::Error").is_empty(),
+        "{:?}",
+        collected.of_type("Mamori::Collection::Error")
+    );
+    assert!(attribute_errors(&collected).is_empty(), "{:?}", attribute_errors(&collected));
+    assert_eq!(collected.of_type("AWS::CloudTrail::Trail").len(), 2);
+    assert_eq!(collected.summary.services["cloudtrail"].errors, 0);
+}

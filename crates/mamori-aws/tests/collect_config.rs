@@ -140,3 +140,22 @@ async fn refused_status_is_an_error_for_that_region_only() {
     let failed = found.iter().find(|(_, status, _)| *status == Status::Error).unwrap();
     assert!(failed.2.contains("AccessDeniedException"), "{found:?}");
 }
+
+/// Items carrying a collection error of some attribute.
+fn attribute_errors(collected: &common::Collected) -> Vec<&mamori_model::ConfigItem> {
+    collected.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_needs_only_its_listed_actions() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+    let config = common::least_privilege(&server, &config, &["config"]).await;
+    let collected = common::collect_current(&config, &["config"], REGIONS).await;
+    assert!(attribute_errors(&collected).is_empty(), "{:?}", attribute_errors(&collected));
+    for region in REGIONS {
+        assert!(record(&collected.items, region).configuration["configRecorders"].is_array(), "{region}");
+    }
+    assert_eq!(collected.summary.services["config"].errors, 0);
+}

@@ -143,6 +143,18 @@ async fn seed(config: &SdkConfig) -> Seeded {
     let wide_list = prefix_list("wide", "0.0.0.0/0").await;
     let office_list = prefix_list("office", "198.51.100.0/24").await;
 
+    // moto's default groups have no inbound rule; AWS's admit all traffic from the group
+    // itself, which this default group is given.
+    let logged_default = default_group(&client, &seeded.vpc_logged).await;
+    let logged_default_id = logged_default.group_id().unwrap().to_owned();
+    let from_itself = UserIdGroupPair::builder().group_id(&logged_default_id).build();
+    client
+        .authorize_security_group_ingress()
+        .group_id(&logged_default_id)
+        .ip_permissions(IpPermission::builder().ip_protocol("-1").user_id_group_pairs(from_itself.clone()).build())
+        .send()
+        .await
+        .unwrap();
     let bastion =
         create_group(&client, &seeded.vpc_logged, "bastion", tcp(22, 22).ip_ranges(v4("203.0.113.0/24"))).await;
     let permissions = [
@@ -153,6 +165,7 @@ async fn seed(config: &SdkConfig) -> Seeded {
         ("https", tcp(443, 443).ip_ranges(v4("0.0.0.0/0"))),
         ("ssh-internal", tcp(22, 22).ip_ranges(v4("10.0.0.0/8"))),
         ("app", tcp(22, 22).user_id_group_pairs(UserIdGroupPair::builder().group_id(&bastion).build())),
+        ("ssh-from-default", tcp(22, 22).user_id_group_pairs(from_itself)),
         ("ssh-wide-list", tcp(22, 22).prefix_list_ids(PrefixListId::builder().prefix_list_id(&wide_list).build())),
         ("ssh-office-list", tcp(22, 22).prefix_list_ids(PrefixListId::builder().prefix_list_id(&office_list).build())),
     ];
@@ -163,15 +176,7 @@ async fn seed(config: &SdkConfig) -> Seeded {
     }
 
     // The default group of the unlogged VPC is emptied; the logged VPC's keeps moto's rules.
-    let default_group = client
-        .describe_security_groups()
-        .filters(filter("vpc-id", &seeded.vpc_unlogged))
-        .filters(filter("group-name", "default"))
-        .send()
-        .await
-        .unwrap()
-        .security_groups()[0]
-        .clone();
+    let default_group = default_group(&client, &seeded.vpc_unlogged).await;
     let group_id = default_group.group_id().unwrap();
     if !default_group.ip_permissions().is_empty() {
         let revoke = client.revoke_security_group_ingress().group_id(group_id);
@@ -279,6 +284,17 @@ async fn seed(config: &SdkConfig) -> Seeded {
             .unwrap();
     }
     seeded
+}
+
+async fn default_group(client: &aws_sdk_ec2::Client, vpc: &str) -> aws_sdk_ec2::types::SecurityGroup {
+    let groups = client
+        .describe_security_groups()
+        .filters(filter("vpc-id", vpc))
+        .filters(filter("group-name", "default"))
+        .send()
+        .await
+        .unwrap();
+    groups.security_groups()[0].clone()
 }
 
 async fn create_group(
@@ -438,10 +454,13 @@ async fn ec2_resources_reach_the_rules() {
     );
     let bastion_params =
         [("bastionSecurityGroupIds", seeded.groups["bastion"].as_str()), ("bastionCidrs", "203.0.113.0/24")];
-    let mut expected = judge(&["ssh-open", "all-traffic", "ssh-wide-list", "ssh-internal", "ssh-office-list"]);
-    // Every default group admits all traffic, port 22 included, from itself: not the bastion.
+    let mut expected =
+        judge(&["ssh-open", "all-traffic", "ssh-wide-list", "ssh-internal", "ssh-office-list", "ssh-from-default"]);
+    // The logged VPC's default group admits all traffic, port 22 included, from itself: not
+    // from the bastion.
+    let logged_default = &east.groups[&seeded.vpc_logged];
     for (id, status) in &mut expected {
-        if default_groups.contains(id) {
+        if id == logged_default {
             *status = Status::Fail;
         }
     }
@@ -594,4 +613,46 @@ async fn ec2_failures_become_errors() {
     // Each denied call was made once (the entries once per list), and never retried.
     assert_eq!(proxy.stats().rule_hits, vec![1, 2, 1]);
     assert_eq!(collected.summary.services["ec2"].errors, 4);
+}
+
+/// A user allowed exactly the run's own actions and those `collectors` list, with moto
+/// enforcing IAM from now on: what `mamori iam-policy` grants these collectors.
+async fn least_privilege(server: &MotoServer, config: &SdkConfig, collectors: &[&str]) -> SdkConfig {
+    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
+    for collector in mamori_aws::collect::COLLECTORS.iter().filter(|c| collectors.contains(&c.name)) {
+        actions.extend(collector.actions);
+    }
+    let iam = aws_sdk_iam::Client::new(config);
+    iam.create_user().user_name("auditor").send().await.unwrap();
+    let policy =
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    let put = iam.put_user_policy().user_name("auditor").policy_name("read").policy_document(policy.to_string());
+    put.send().await.unwrap();
+    let key = iam.create_access_key().user_name("auditor").send().await.unwrap().access_key.unwrap();
+    server.enable_authentication();
+    let credentials =
+        aws_credential_types::Credentials::new(key.access_key_id, key.secret_access_key, None, None, "auditor");
+    config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_needs_only_its_listed_actions() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+    let config = least_privilege(&server, &config, &["ec2"]).await;
+    let collected = common::collect_current(&config, &["ec2"], &REGIONS).await;
+    let errors = collected.of_type("Mamori::Collection::Error");
+    assert!(errors.is_empty(), "{errors:?}");
+    let attribute_errors: Vec<_> = collected
+        .items
+        .iter()
+        .filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors"))
+        .collect();
+    assert!(attribute_errors.is_empty(), "{attribute_errors:?}");
+    assert_eq!(collected.of_type("AWS::EC2::PrefixList").len(), 2, "entries read under the listed actions");
+    assert_eq!(collected.summary.services["ec2"].errors, 0);
 }

@@ -73,6 +73,8 @@ struct Seeded {
     engineers: String,
     support: String,
     app: String,
+    /// Customer managed policy ids by name.
+    policies: BTreeMap<String, String>,
 }
 
 async fn seed(server: &MotoServer, iam: &aws_sdk_iam::Client) -> Seeded {
@@ -85,8 +87,9 @@ async fn seed(server: &MotoServer, iam: &aws_sdk_iam::Client) -> Seeded {
     let create_policy = |name: &'static str, doc: String| async move {
         iam.create_policy().policy_name(name).policy_document(doc).send().await.unwrap().policy.unwrap()
     };
-    create_policy("admin-everything", allow_all.clone()).await;
-    create_policy("s3-full", document(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))).await;
+    let admin_everything = create_policy("admin-everything", allow_all.clone()).await;
+    let s3_full =
+        create_policy("s3-full", document(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))).await;
     let read_reports = create_policy(
         "read-reports",
         document(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}])),
@@ -221,6 +224,10 @@ async fn seed(server: &MotoServer, iam: &aws_sdk_iam::Client) -> Seeded {
         engineers: engineers.group_id().to_owned(),
         support: support.role_id().to_owned(),
         app: app.role_id().to_owned(),
+        policies: [admin_everything, s3_full, read_reports, versioned]
+            .into_iter()
+            .map(|p| (p.policy_name.unwrap(), p.policy_id.unwrap()))
+            .collect(),
     }
 }
 
@@ -301,7 +308,12 @@ async fn identities_credentials_and_account_settings_reach_every_iam_rule() {
         by_name(&policies, "read-reports").supplementary_configuration["PolicyEntities"]["groups"],
         json!(["engineers"])
     );
-    let policy_id = |name: &str| by_name(&policies, name).resource_id.clone();
+    // The resource id is the policy id.
+    for (name, id) in &s.policies {
+        assert_eq!(&by_name(&policies, name).resource_id, id);
+    }
+    assert_eq!(admin.configuration["policyId"].as_str(), Some(admin.resource_id.as_str()));
+    let policy_id = |name: &str| s.policies[name].clone();
 
     // The account record.
     let accounts = collected.of_type("AWS::::Account");
@@ -393,10 +405,12 @@ async fn identities_credentials_and_account_settings_reach_every_iam_rule() {
 
     // Calls: 3 per user and 1 per access key, and a fixed handful for the whole account
     // (authorization details, ListUsers, summary, virtual MFA devices, password policy, the
-    // report generated (moto answers STARTED, then COMPLETE) and read): nothing per group,
-    // role or policy.
+    // report generated (moto answers STARTED, then COMPLETE) and read): nothing per group or
+    // role. One GetPolicy per recorded policy, only because moto's authorization details leave
+    // PolicyId and PolicyName out (AWS's do not).
     let stats = collected.summary.services["iam"];
-    assert_eq!(stats.calls, 2 + 3 * 5 + 3 + 3 + 2 + 1, "{stats:?}");
+    let get_policy = 6;
+    assert_eq!(stats.calls, 2 + 3 * 5 + 3 + 3 + 2 + 1 + get_policy, "{stats:?}");
     // IAM says "no console password" with NoSuchEntity (ci-bot, deployer, retired): an answer.
     assert_eq!((stats.errors, stats.absent), (0, 3), "{stats:?}");
     assert!(stats.attempts >= stats.calls, "attempts are counted under the same service name: {stats:?}");
@@ -428,7 +442,11 @@ async fn identities_credentials_and_account_settings_reach_every_iam_rule() {
         .unwrap();
     let again = common::collect_current(&config, &["iam"], &["us-east-1"]).await;
     assert_eq!(statuses(again.findings("iam-password-policy")), expect(&[(ACCOUNT, Pass)]));
-    assert_eq!(again.summary.services["iam"].calls, 2 + 3 * 5 + 3 + 3 + 1 + 1, "the report is ready at once");
+    assert_eq!(
+        again.summary.services["iam"].calls,
+        2 + 3 * 5 + 3 + 3 + 1 + 1 + get_policy,
+        "the report is ready at once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

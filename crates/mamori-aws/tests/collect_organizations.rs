@@ -263,3 +263,45 @@ async fn failures_become_errors() {
     let fine = policy(&policies, "protect-logging");
     assert!(fine.supplementary_configuration["Targets"].is_array());
 }
+
+/// A user allowed exactly the run's own actions and the Organizations collector's, with moto
+/// enforcing IAM from now on: what `mamori iam-policy` grants.
+async fn least_privilege(server: &MotoServer, config: &SdkConfig) -> SdkConfig {
+    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
+    for collector in mamori_aws::collect::COLLECTORS.iter().filter(|c| c.name == "organizations") {
+        actions.extend(collector.actions);
+    }
+    let iam = aws_sdk_iam::Client::new(config);
+    iam.create_user().user_name("auditor").send().await.unwrap();
+    let policy =
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    let put = iam.put_user_policy().user_name("auditor").policy_name("read").policy_document(policy.to_string());
+    put.send().await.unwrap();
+    let key = iam.create_access_key().user_name("auditor").send().await.unwrap().access_key.unwrap();
+    server.enable_authentication();
+    let credentials = Credentials::new(key.access_key_id, key.secret_access_key, None, None, "auditor");
+    config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_need_only_their_listed_actions() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+    let config = least_privilege(&server, &config).await;
+    let collected = common::collect_current(&config, &["organizations"], &["us-east-1"]).await;
+    let errors = collected.of_type("Mamori::Collection::Error");
+    assert!(errors.is_empty(), "{errors:?}");
+    let policies = collected.of_type("AWS::Organizations::Policy");
+    assert_eq!(policies.len(), 3);
+    let unread: Vec<_> = collected
+        .items
+        .iter()
+        .filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors"))
+        .collect();
+    assert!(unread.is_empty(), "{unread:?}");
+    assert_eq!(statuses(collected.findings(RULE)), vec![(MANAGEMENT.to_owned(), Status::Fail)]);
+}

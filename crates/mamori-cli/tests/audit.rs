@@ -42,7 +42,12 @@ impl Audit {
     fn by_key(&self) -> BTreeMap<(String, String, String, String), (String, String)> {
         self.findings
             .iter()
-            .map(|f| ((f.rule.clone(), f.account.clone(), f.region.clone(), f.resource.clone()), (f.status.clone(), f.message.clone())))
+            .map(|f| {
+                (
+                    (f.rule.clone(), f.account.clone(), f.region.clone(), f.resource.clone()),
+                    (f.status.clone(), f.message.clone()),
+                )
+            })
             .collect()
     }
 }
@@ -51,7 +56,8 @@ fn seed(server: &MotoServer, members: usize) -> Seeded {
     let runtime = mamori_aws::runtime().unwrap();
     runtime.block_on(async {
         let config = server.sdk_config().await;
-        let spec = Spec { member_accounts: members, regions: REGIONS.split(',').map(str::to_owned).collect(), seed: 11 };
+        let spec =
+            Spec { member_accounts: members, regions: REGIONS.split(',').map(str::to_owned).collect(), seed: 11 };
         mamori_demo::seed(&config, &spec).await.expect("seeding the demo organization")
     })
 }
@@ -62,7 +68,8 @@ fn audit(endpoint: &str, extra: &[&str]) -> Audit {
     let inventory = dir.path().join("inventory");
     let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations"])
-        .args(["--role-name", "OrganizationAccountAccessRole", "--regions", REGIONS, "--no-progress"])
+        .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress"])
+        .args(if extra.contains(&"--regions") { &[][..] } else { &["--regions", REGIONS][..] })
         // The emulator answers 500 for Access Analyzer and Detective: keep those retries short.
         .args(["--retry-backoff-ms", "20"])
         .args(["--format", "json", "--output"])
@@ -102,6 +109,18 @@ fn audit(endpoint: &str, extra: &[&str]) -> Audit {
     Audit { code, stderr, findings, run }
 }
 
+/// A proxy in front of the emulator that only fixes what moto 5.2.5 answers in a shape the
+/// AWS SDK for Rust rejects: S3 GetBucketVersioning with a `GetBucketVersioningResponse` root
+/// element (AWS: `VersioningConfiguration`). Without it every bucket's versioning would be
+/// unreadable (ERROR). Faults are added on top of it.
+fn emulator_proxy(server: &MotoServer) -> mamori_testkit::proxy::FaultProxyBuilder {
+    FaultProxy::in_front_of(server).rewrite_response(
+        |req| req.service() == Some("s3") && req.method() == "GET" && req.target().contains("versioning"),
+        "GetBucketVersioningResponse",
+        "VersioningConfiguration",
+    )
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
@@ -110,7 +129,8 @@ fn read_json(path: &Path) -> Value {
 fn live_audit_of_a_seeded_organization() {
     let Some(server) = MotoServer::start() else { return };
     let seeded = seed(&server, 3);
-    let clean = audit(&server.endpoint_url(), &[]);
+    let compatible = emulator_proxy(&server).start().unwrap();
+    let clean = audit(&compatible.endpoint_url(), &[]);
 
     // Every planted expectation holds, in its account and scope.
     let by_key = clean.by_key();
@@ -137,26 +157,37 @@ fn live_audit_of_a_seeded_organization() {
     assert!(checked >= 50, "only {checked} planted expectations were checked");
 
     // Every active account was entered and judged; the closed one is listed as skipped.
-    let active: BTreeSet<&str> = seeded.accounts.iter().filter(|a| a.status == "ACTIVE").map(|a| a.id.as_str()).collect();
+    let active: BTreeSet<&str> =
+        seeded.accounts.iter().filter(|a| a.status == "ACTIVE").map(|a| a.id.as_str()).collect();
     let audited: BTreeSet<&str> = clean.findings.iter().map(|f| f.account.as_str()).collect();
     assert_eq!(audited, active);
-    let skipped: Vec<&Value> = clean.run["accounts"].as_array().unwrap().iter().filter(|a| a["status"] == "skipped").collect();
+    let skipped: Vec<&Value> =
+        clean.run["accounts"].as_array().unwrap().iter().filter(|a| a["status"] == "skipped").collect();
     let closed: Vec<&str> = seeded.accounts.iter().filter(|a| a.status != "ACTIVE").map(|a| a.id.as_str()).collect();
     assert_eq!(skipped.iter().map(|a| a["id"].as_str().unwrap()).collect::<Vec<_>>(), closed);
     assert!(skipped.iter().all(|a| a["reason"].as_str().unwrap().starts_with("account is ")));
 
     // Nothing is ERROR but what the emulator cannot answer.
-    let errors: BTreeSet<&str> = clean.findings.iter().filter(|f| f.status == "ERROR").map(|f| f.rule.as_str()).collect();
+    let errors: BTreeSet<&str> =
+        clean.findings.iter().filter(|f| f.status == "ERROR").map(|f| f.rule.as_str()).collect();
     assert!(errors.iter().all(|rule| UNEMULATED.contains(rule)), "unexpected ERROR findings: {errors:?}");
     assert_eq!(clean.code, 0, "no --fail-on given: exit 0");
 
-    // A region list limits the regional collection; global resources are still read.
-    let one_region = audit(&server.endpoint_url(), &["--regions", "eu-west-1"]);
-    let regions: BTreeSet<&str> = one_region.findings.iter().map(|f| f.region.as_str()).collect();
-    assert_eq!(regions, BTreeSet::from(["eu-west-1", "global"]), "{}", one_region.stderr);
+    // A region list limits the regional collection; global resources are still read (S3
+    // buckets, listed once per account, keep their own region).
+    let one_region = audit(&compatible.endpoint_url(), &["--regions", "eu-west-1"]);
+    let buckets = rules_reading("AWS::S3::Bucket");
+    let elsewhere: Vec<&Finding> = one_region
+        .findings
+        .iter()
+        .filter(|f| f.region != "eu-west-1" && f.region != "global" && !buckets.contains(&f.rule))
+        .collect();
+    assert!(elsewhere.is_empty(), "findings outside the region list: {elsewhere:?}");
+    assert!(one_region.findings.iter().any(|f| f.region == "eu-west-1"));
+    assert!(one_region.findings.iter().any(|f| f.region == "global"));
 
     // Throttling, 5xx and slow answers change nothing once retried.
-    let proxy = FaultProxy::in_front_of(&server)
+    let proxy = emulator_proxy(&server)
         .seed(3)
         // Moderate shares: the SDK's retry budget (a token bucket per client) is meant for
         // incidents, not for a service failing a quarter of all calls.
@@ -167,14 +198,29 @@ fn live_audit_of_a_seeded_organization() {
         .unwrap();
     let faulty = audit(&proxy.endpoint_url(), &["--max-attempts", "10"]);
     assert!(proxy.stats().faults() > 20, "the proxy injected too few faults: {:?}", proxy.stats());
-    assert_eq!(faulty.findings, clean.findings, "{}", faulty.stderr);
-    let retries: u64 = faulty.run["services"].as_object().unwrap().values().map(|s| s["attempts"].as_u64().unwrap() - s["calls"].as_u64().unwrap()).sum();
+    // Identical findings; for the rules whose API the emulator lacks only the status is
+    // compared, since their message quotes the last failed attempt (an injected throttle or
+    // the emulator's 500).
+    let comparable = |audit: &Audit| -> Vec<Finding> {
+        let mut findings = audit.findings.clone();
+        for f in findings.iter_mut().filter(|f| UNEMULATED.contains(&f.rule.as_str())) {
+            f.message.clear();
+        }
+        findings
+    };
+    assert_eq!(comparable(&faulty), comparable(&clean), "{}", faulty.stderr);
+    let retries: u64 = faulty.run["services"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| s["attempts"].as_u64().unwrap() - s["calls"].as_u64().unwrap())
+        .sum();
     assert!(retries > 0, "retries were not counted");
     drop(proxy);
 
     // One API that always fails: exactly the rules reading its resource type report ERROR in
     // every account-region, and nothing else changes.
-    let proxy = FaultProxy::in_front_of(&server).rule(FaultRule::operation("ec2", "DescribeSecurityGroups")).start().unwrap();
+    let proxy = emulator_proxy(&server).rule(FaultRule::operation("ec2", "DescribeSecurityGroups")).start().unwrap();
     let denied = audit(&proxy.endpoint_url(), &[]);
     let reads_groups = rules_reading("AWS::EC2::SecurityGroup");
     for (key, (status, message)) in denied.by_key() {
@@ -189,7 +235,11 @@ fn live_audit_of_a_seeded_organization() {
     for account in &active {
         for region in REGIONS.split(',') {
             for rule in &reads_groups {
-                let errors = denied.findings.iter().filter(|f| &f.rule == rule && f.account == *account && f.region == region && f.status == "ERROR").count();
+                let errors = denied
+                    .findings
+                    .iter()
+                    .filter(|f| &f.rule == rule && f.account == *account && f.region == region && f.status == "ERROR")
+                    .count();
                 assert!(errors >= 1, "{rule} has no ERROR in {account}/{region}");
             }
         }
@@ -199,13 +249,15 @@ fn live_audit_of_a_seeded_organization() {
     // A role that cannot be assumed: that account is ERROR for every rule, the others unchanged.
     let victim = seeded.accounts.iter().find(|a| a.status == "ACTIVE" && !a.management).unwrap();
     let role_arn = format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", victim.id);
-    let proxy = FaultProxy::in_front_of(&server).rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn)).start().unwrap();
+    let proxy =
+        emulator_proxy(&server).rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn)).start().unwrap();
     let locked = audit(&proxy.endpoint_url(), &[]);
     assert!(locked.stderr.contains(&victim.id) && locked.stderr.contains("AccessDenied"), "{}", locked.stderr);
     let victim_findings: Vec<&Finding> = locked.findings.iter().filter(|f| f.account == victim.id).collect();
     assert_eq!(victim_findings.len(), mamori_rules::catalog().len(), "one ERROR per rule for the account");
     assert!(victim_findings.iter().all(|f| f.status == "ERROR" && f.message.contains("AccessDenied")));
-    let others = |audit: &Audit| -> Vec<Finding> { audit.findings.iter().filter(|f| f.account != victim.id).cloned().collect() };
+    let others =
+        |audit: &Audit| -> Vec<Finding> { audit.findings.iter().filter(|f| f.account != victim.id).cloned().collect() };
     assert_eq!(others(&locked), others(&clean));
 }
 
@@ -250,8 +302,12 @@ fn least_privilege_policy_is_enough() {
         iam.put_user_policy().user_name("mamori-ci").policy_name("caller").policy_document(caller.to_string()).send().await.unwrap();
         let key = iam.create_access_key().user_name("mamori-ci").send().await.unwrap().access_key.unwrap();
         // The audit role, with exactly the printed policy, in every active account.
+        // moto 5.2.5 with authentication refuses a same-account AssumeRole when the trust
+        // policy names only the account root (AWS allows it when the caller's policy does), so
+        // the caller is also named.
         let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{management}:root")}, "Action": "sts:AssumeRole"}]});
+            "Principal": {"AWS": [format!("arn:aws:iam::{management}:root"), format!("arn:aws:iam::{management}:user/mamori-ci")]},
+            "Action": "sts:AssumeRole"}]});
         let sts = aws_sdk_sts::Client::new(&config);
         for account in seeded.accounts.iter().filter(|a| a.status == "ACTIVE") {
             let account_config = if account.management {
@@ -284,7 +340,16 @@ fn least_privilege_policy_is_enough() {
     let report = dir.path().join("report.json");
     let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args(["audit", "--endpoint-url", &server.endpoint_url(), "--accounts", "organizations"])
-        .args(["--role-name", "mamori-least-privilege", "--regions", REGIONS, "--no-progress", "--format", "json", "--output"])
+        .args([
+            "--role-name",
+            "mamori-least-privilege",
+            "--regions",
+            REGIONS,
+            "--no-progress",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&report)
         .env("AWS_ACCESS_KEY_ID", &access_key)
         .env("AWS_SECRET_ACCESS_KEY", &secret)
@@ -298,16 +363,23 @@ fn least_privilege_policy_is_enough() {
     assert!(!stderr.contains(&secret), "the secret key was printed");
     let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let findings = report["findings"].as_array().unwrap();
-    let denied: Vec<String> = findings
+    // With authentication on, moto 5.2.5 answers every GuardDuty, Security Hub, Lambda and
+    // CloudFront request with SignatureDoesNotMatch whatever the policy (boto3's too), so their
+    // permissions cannot be checked here; the collectors' own tests check the rest of their
+    // behaviour. Every other ERROR is a failure of the printed policy.
+    let mut unverifiable: BTreeSet<String> = UNEMULATED.iter().map(|r| r.to_string()).collect();
+    unverifiable.extend(rules_reading("AWS::Lambda::Function"));
+    unverifiable.extend(rules_reading("AWS::CloudFront::Distribution"));
+    unverifiable.extend(["guardduty-enabled-centralized".to_owned(), "securityhub-enabled".to_owned()]);
+    // Read directly (the shape-fixing proxy is not used with authentication on), moto's
+    // GetBucketVersioning answer is unreadable to the SDK whatever the permissions.
+    unverifiable.insert("s3-bucket-versioning-enabled".to_owned());
+    let errors: Vec<String> = findings
         .iter()
-        .filter(|f| f["status"] == "ERROR")
-        .filter(|f| {
-            let message = f["message"].as_str().unwrap_or_default();
-            ["AccessDenied", "UnauthorizedOperation", "not authorized", "InvalidClientTokenId"].iter().any(|m| message.contains(m))
-        })
+        .filter(|f| f["status"] == "ERROR" && !unverifiable.contains(f["ruleId"].as_str().unwrap()))
         .map(|f| format!("{} {} {}: {}", f["ruleId"], f["accountId"], f["region"], f["message"]))
         .collect();
-    assert!(denied.is_empty(), "access errors under the printed policy:\n{}", denied.join("\n"));
+    assert!(errors.is_empty(), "errors under the printed policy:\n{}", errors.join("\n"));
     let accounts: BTreeSet<&str> = findings.iter().map(|f| f["accountId"].as_str().unwrap()).collect();
     assert_eq!(accounts.len(), seeded.accounts.iter().filter(|a| a.status == "ACTIVE").count(), "{stderr}");
 }

@@ -117,9 +117,12 @@ pub struct Expectation {
     /// As AWS Config names the resource: security group, instance, volume, VPC, subnet and
     /// network ACL ids; bucket and function names; IAM user, group, role and policy ids
     /// (`UserId`, ...); the KMS key id; the DB instance's `DbiResourceId`; the DB snapshot
-    /// identifier; trail and load balancer ARNs; the distribution id; the account id for
-    /// `AWS::::Account`.
+    /// identifier; the trail's name; the load balancer's ARN; the distribution id; the account
+    /// id for `AWS::::Account`.
     pub resource_id: String,
+    /// The resource's ARN (absent for `AWS::::Account`), to match collectors that key an item
+    /// by ARN (IAM policies whose listing lacks an id).
+    pub resource_arn: Option<String>,
     pub resource_name: Option<String>,
     /// The resource's name in the plan, stable across runs (`security-group/ssh-open`).
     pub label: String,

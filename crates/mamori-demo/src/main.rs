@@ -1,8 +1,9 @@
 //! `mamori-demo`: seeds the demo organization into an emulator and prints what it planted.
 //!
 //! `mamori-demo seed --endpoint-url http://127.0.0.1:5000 [--members 40] [--regions a,b,c]
-//! [--seed S] [--summary FILE]` uses the standard credential chain (moto accepts any key, e.g.
-//! `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`) as the management account.
+//! [--seed S] [--summary FILE]` acts as the management account with the credentials of the
+//! environment or the profile (moto accepts any key, e.g. `AWS_ACCESS_KEY_ID=testing
+//! AWS_SECRET_ACCESS_KEY=testing`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,6 +11,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::ProvideCredentials;
 use clap::{Parser, Subcommand};
@@ -71,7 +75,13 @@ fn run_seed(args: SeedArgs) -> anyhow::Result<()> {
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     let started = Instant::now();
     let seeded: Seeded = runtime.block_on(async {
+        // Environment and profile only: the instance-metadata and container providers of the
+        // default chain would reach for addresses outside the loopback the emulator lives on.
+        let credentials =
+            CredentialsProviderChain::first_try("Environment", EnvironmentVariableCredentialsProvider::new())
+                .or_else("Profile", ProfileFileCredentialsProvider::builder().build());
         let config = aws_config::defaults(BehaviorVersion::latest())
+            .credentials_provider(credentials)
             .endpoint_url(&args.endpoint_url)
             .region(aws_config::Region::new(spec.home_region().to_owned()))
             .load()

@@ -330,7 +330,7 @@ enum Group {
     SupportRole,
     Bob,
     CiAdmin,
-    OpsGroup,
+    Ops,
     AppRoleInline,
     AdminPolicy,
     Ec2Policy,
@@ -479,7 +479,7 @@ fn plan_global(rng: &mut Rng, slot: &Slot) -> GlobalPlan {
     // The forced "compliant" slot of an optional misconfiguration is its absence.
     let bob = !setting(rng, slot.forced(Group::Bob));
     let ci_deploy_admin = !setting(rng, slot.forced(Group::CiAdmin));
-    let ops_group = !setting(rng, slot.forced(Group::OpsGroup));
+    let ops_group = !setting(rng, slot.forced(Group::Ops));
     let app_role_inline = !setting(rng, slot.forced(Group::AppRoleInline));
     let admin_policy = !setting(rng, slot.forced(Group::AdminPolicy)) || ci_deploy_admin;
     let ec2_policy = !setting(rng, slot.forced(Group::Ec2Policy));

@@ -65,7 +65,8 @@ const PROTECTED_ACTIONS: [&str; 12] = [
 ];
 
 /// Seeds `spec` from the management credentials in `config`, whose endpoint must be a loopback
-/// address, with the default [`Limits`].
+/// address, with the default [`Limits`]. Runs on the caller's Tokio runtime (accounts are
+/// seeded as spawned tasks). The emulator must hold no organization yet.
 pub async fn seed(config: &SdkConfig, spec: &Spec) -> Result<Seeded, Error> {
     seed_with(config, spec, Limits::default()).await
 }
@@ -223,8 +224,8 @@ struct Planter {
     /// The account's credentials (the management account's until [`Planter::enter`]).
     config: SdkConfig,
     calls: Arc<AtomicU64>,
-    /// `(scope, label)` → resource id.
-    ids: BTreeMap<(String, String), String>,
+    /// `(scope, label)` → resource id and ARN.
+    ids: BTreeMap<(String, String), (String, String)>,
     /// ARNs the account's resources refer to each other by.
     data_keys: BTreeMap<String, String>,
 }
@@ -273,29 +274,35 @@ impl Planter {
         Error::Missing { account: self.account_id.clone(), region: region.to_owned(), operation, field }
     }
 
-    fn record(&mut self, scope: &str, label: impl Into<String>, id: impl Into<String>) {
-        self.ids.insert((scope.to_owned(), label.into()), id.into());
+    fn record(&mut self, scope: &str, label: impl Into<String>, id: impl Into<String>, arn: impl Into<String>) {
+        self.ids.insert((scope.to_owned(), label.into()), (id.into(), arn.into()));
+    }
+
+    /// The ARN of an EC2 resource (`vpc`, `subnet`, `security-group`, ...).
+    fn ec2_arn(&self, region: &str, kind: &str, id: &str) -> String {
+        format!("arn:aws:ec2:{region}:{}:{kind}/{id}", self.account_id)
     }
 
     /// The planned expectations with the ids this planter recorded, by scope.
     fn expectations(&self, account: &AccountPlan) -> Result<BTreeMap<String, Vec<Expectation>>, Error> {
         let mut out: BTreeMap<String, Vec<Expectation>> = BTreeMap::new();
         for planned in self.plan.expectations(account) {
-            let resource_id = if planned.label == "account" {
-                self.account_id.clone()
+            let (resource_id, resource_arn) = if planned.label == "account" {
+                (self.account_id.clone(), None)
             } else {
-                self.ids.get(&(planned.scope.clone(), planned.label.clone())).cloned().ok_or_else(|| {
-                    Error::Unrecorded {
-                        account: account.name.clone(),
-                        scope: planned.scope.clone(),
-                        label: planned.label.clone(),
-                    }
-                })?
+                let found = self.ids.get(&(planned.scope.clone(), planned.label.clone())).cloned();
+                let (id, arn) = found.ok_or_else(|| Error::Unrecorded {
+                    account: account.name.clone(),
+                    scope: planned.scope.clone(),
+                    label: planned.label.clone(),
+                })?;
+                (id, Some(arn))
             };
             out.entry(planned.scope).or_default().push(Expectation {
                 rule_id: planned.rule_id.to_owned(),
                 resource_type: planned.resource_type.to_owned(),
                 resource_id,
+                resource_arn,
                 resource_name: planned.name,
                 label: planned.label,
                 expected: planned.expected,
@@ -559,9 +566,8 @@ impl Planter {
         for (name, document) in roles {
             let request = iam.create_role().role_name(name).assume_role_policy_document(document).send();
             let created = self.call(g, "iam:CreateRole", request).await?;
-            let id =
-                created.role().map(|r| r.role_id().to_owned()).ok_or_else(|| self.missing(g, "CreateRole", "Role"))?;
-            self.record(GLOBAL, format!("role/{name}"), id);
+            let role = created.role().ok_or_else(|| self.missing(g, "CreateRole", "Role"))?;
+            self.record(GLOBAL, format!("role/{name}"), role.role_id(), role.arn());
         }
         let attachments = [
             ("mamori-audit", "arn:aws:iam::aws:policy/SecurityAudit", true),
@@ -618,7 +624,7 @@ impl Planter {
             let id = policy.policy_id().ok_or_else(|| self.missing(g, "CreatePolicy", "Policy.PolicyId"))?;
             let arn = policy.arn().ok_or_else(|| self.missing(g, "CreatePolicy", "Policy.Arn"))?;
             policy_arns.insert(name, arn.to_owned());
-            self.record(GLOBAL, format!("policy/{name}"), id);
+            self.record(GLOBAL, format!("policy/{name}"), id, arn);
         }
 
         // Groups.
@@ -628,11 +634,8 @@ impl Planter {
         }
         for name in groups {
             let created = self.call(g, "iam:CreateGroup", iam.create_group().group_name(name).send()).await?;
-            let id = created
-                .group()
-                .map(|g| g.group_id().to_owned())
-                .ok_or_else(|| self.missing(g, "CreateGroup", "Group"))?;
-            self.record(GLOBAL, format!("group/{name}"), id);
+            let group = created.group().ok_or_else(|| self.missing(g, "CreateGroup", "Group"))?;
+            self.record(GLOBAL, format!("group/{name}"), group.group_id(), group.arn());
         }
         let request = iam
             .attach_group_policy()
@@ -659,9 +662,8 @@ impl Planter {
         }
         for name in users {
             let created = self.call(g, "iam:CreateUser", iam.create_user().user_name(name).send()).await?;
-            let id =
-                created.user().map(|u| u.user_id().to_owned()).ok_or_else(|| self.missing(g, "CreateUser", "User"))?;
-            self.record(GLOBAL, format!("user/{name}"), id);
+            let user = created.user().ok_or_else(|| self.missing(g, "CreateUser", "User"))?;
+            self.record(GLOBAL, format!("user/{name}"), user.user_id(), user.arn());
         }
         for person in ["alice", "bob"].into_iter().filter(|name| *name == "alice" || plan.bob) {
             // A fixed password is fine: it exists only inside the emulator and is never shown.
@@ -810,7 +812,7 @@ impl Planter {
         self.call(h, "s3:PutBucketPolicy", s3.put_bucket_policy().bucket(&logs).policy(policy.to_string()).send())
             .await?;
         self.call(h, "s3:PutPublicAccessBlock", block(&logs)).await?;
-        self.record(h, "bucket/logs", logs.clone());
+        self.record(h, "bucket/logs", &logs, format!("arn:aws:s3:::{logs}"));
 
         // `data`: each protection as planned.
         let d = plan.data_bucket;
@@ -838,20 +840,35 @@ impl Planter {
         if d.block {
             self.call(h, "s3:PutPublicAccessBlock", block(&data)).await?;
         }
-        self.record(h, "bucket/data", data);
+        self.record(h, "bucket/data", &data, format!("arn:aws:s3:::{data}"));
 
         // `public`: readable (or writable) by anyone.
         if let Some(p) = plan.public_bucket {
             self.create_bucket(&s3, h, &public).await?;
-            let acl = if p.write { BucketCannedAcl::PublicReadWrite } else { BucketCannedAcl::PublicRead };
-            self.call(h, "s3:PutBucketAcl", s3.put_bucket_acl().bucket(&public).acl(acl).send()).await?;
-            if !p.write {
+            if p.write {
+                // Explicit grants rather than the canned `public-read-write`: moto 5.2.5 stores
+                // that as one grant of READ and WRITE and lists only READ.
+                let acl = self.call(h, "s3:GetBucketAcl", s3.get_bucket_acl().bucket(&public).send()).await?;
+                let owner =
+                    acl.owner().and_then(|o| o.id()).ok_or_else(|| self.missing(h, "GetBucketAcl", "Owner.ID"))?;
+                let everyone = "uri=http://acs.amazonaws.com/groups/global/AllUsers";
+                let request = s3
+                    .put_bucket_acl()
+                    .bucket(&public)
+                    .grant_full_control(format!("id={owner}"))
+                    .grant_read(everyone)
+                    .grant_write(everyone)
+                    .send();
+                self.call(h, "s3:PutBucketAcl", request).await?;
+            } else {
+                let request = s3.put_bucket_acl().bucket(&public).acl(BucketCannedAcl::PublicRead).send();
+                self.call(h, "s3:PutBucketAcl", request).await?;
                 let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "PublicRead",
                     "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{public}/*")}]});
                 let request = s3.put_bucket_policy().bucket(&public).policy(policy.to_string()).send();
                 self.call(h, "s3:PutBucketPolicy", request).await?;
             }
-            self.record(h, "bucket/public", public);
+            self.record(h, "bucket/public", &public, format!("arn:aws:s3:::{public}"));
         }
         Ok(())
     }
@@ -924,7 +941,7 @@ impl Planter {
         }
         let request = kms.create_alias().alias_name(format!("alias/demo-{name}")).target_key_id(&id).send();
         self.call(region, "kms:CreateAlias", request).await?;
-        self.record(region, format!("key/{name}"), id);
+        self.record(region, format!("key/{name}"), id, &arn);
         Ok(arn)
     }
 
@@ -953,7 +970,7 @@ impl Planter {
             .and_then(|v| v.vpc_id())
             .ok_or_else(|| self.missing(region, "CreateVpc", "Vpc.VpcId"))?
             .to_owned();
-        self.record(region, "vpc/app", vpc.clone());
+        self.record(region, "vpc/app", &vpc, self.ec2_arn(region, "vpc", &vpc));
         let mut subnets = Vec::new();
         for (name, cidr, zone) in [("app-private", "10.0.1.0/24", zone_a), ("app-public", "10.0.2.0/24", zone_b)] {
             let request = ec2
@@ -969,7 +986,7 @@ impl Planter {
                 .and_then(|s| s.subnet_id())
                 .ok_or_else(|| self.missing(region, "CreateSubnet", "Subnet.SubnetId"))?
                 .to_owned();
-            self.record(region, format!("subnet/{name}"), id.clone());
+            self.record(region, format!("subnet/{name}"), &id, self.ec2_arn(region, "subnet", &id));
             subnets.push(id);
         }
         let (private, public) = (subnets[0].clone(), subnets[1].clone());
@@ -993,7 +1010,7 @@ impl Planter {
             .and_then(|g| g.group_id())
             .ok_or_else(|| self.missing(region, "DescribeSecurityGroups", "SecurityGroups[0].GroupId"))?
             .to_owned();
-        self.record(region, "security-group/default", default.clone());
+        self.record(region, "security-group/default", &default, self.ec2_arn(region, "security-group", &default));
         if r.default_sg_closed {
             let everything =
                 IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build());
@@ -1039,7 +1056,7 @@ impl Planter {
             if name == "internal" {
                 app_group = Some(id.clone());
             }
-            self.record(region, format!("security-group/{name}"), id);
+            self.record(region, format!("security-group/{name}"), &id, self.ec2_arn(region, "security-group", &id));
         }
 
         let mut acls = vec![("web", 443)];
@@ -1066,7 +1083,7 @@ impl Planter {
                 .port_range(PortRange::builder().from(port).to(port).build())
                 .send();
             self.call(region, "ec2:CreateNetworkAclEntry", request).await?;
-            self.record(region, format!("network-acl/{name}"), id);
+            self.record(region, format!("network-acl/{name}"), &id, self.ec2_arn(region, "network-acl", &id));
         }
 
         if r.flow_log {
@@ -1170,8 +1187,8 @@ impl Planter {
             .find_map(|mapping| mapping.ebs().and_then(|ebs| ebs.volume_id()))
             .ok_or_else(|| self.missing(region, "DescribeInstances", "BlockDeviceMappings[0].Ebs.VolumeId"))?
             .to_owned();
-        self.record(region, "instance/app-1", id);
-        self.record(region, "volume/app-1-root", volume);
+        self.record(region, "instance/app-1", &id, self.ec2_arn(region, "instance", &id));
+        self.record(region, "volume/app-1-root", &volume, self.ec2_arn(region, "volume", &volume));
         Ok(())
     }
 
@@ -1236,19 +1253,24 @@ impl Planter {
             .deletion_protection(plan.deletion_protection)
             .send();
         let created = self.call(region, "rds:CreateDBInstance", request).await?;
-        let id = created
-            .db_instance()
-            .and_then(|db| db.dbi_resource_id())
-            .ok_or_else(|| self.missing(region, "CreateDBInstance", "DBInstance.DbiResourceId"))?
-            .to_owned();
-        self.record(region, "db-instance/orders", id);
+        let instance = created.db_instance().ok_or_else(|| self.missing(region, "CreateDBInstance", "DBInstance"))?;
+        // moto 5.2.5 gives every DB instance the same DbiResourceId; the ARN tells them apart.
+        let id = instance.dbi_resource_id().ok_or_else(|| self.missing(region, "CreateDBInstance", "DbiResourceId"))?;
+        let arn =
+            instance.db_instance_arn().ok_or_else(|| self.missing(region, "CreateDBInstance", "DBInstanceArn"))?;
+        self.record(region, "db-instance/orders", id, arn);
         if let Some(public) = plan.snapshot {
             let request = rds
                 .create_db_snapshot()
                 .db_snapshot_identifier("orders-manual")
                 .db_instance_identifier("orders")
                 .send();
-            self.call(region, "rds:CreateDBSnapshot", request).await?;
+            let created = self.call(region, "rds:CreateDBSnapshot", request).await?;
+            let arn = created
+                .db_snapshot()
+                .and_then(|s| s.db_snapshot_arn())
+                .ok_or_else(|| self.missing(region, "CreateDBSnapshot", "DBSnapshot.DBSnapshotArn"))?
+                .to_owned();
             if public {
                 let request = rds
                     .modify_db_snapshot_attribute()
@@ -1258,7 +1280,7 @@ impl Planter {
                     .send();
                 self.call(region, "rds:ModifyDBSnapshotAttribute", request).await?;
             }
-            self.record(region, "db-snapshot/orders-manual", "orders-manual");
+            self.record(region, "db-snapshot/orders-manual", "orders-manual", arn);
         }
         Ok(())
     }
@@ -1328,7 +1350,7 @@ impl Planter {
             .default_actions(action)
             .send();
         self.call(region, "elasticloadbalancing:CreateListener", request).await?;
-        self.record(region, "load-balancer/web", arn);
+        self.record(region, "load-balancer/web", &arn, &arn);
         Ok(())
     }
 
@@ -1346,7 +1368,9 @@ impl Planter {
             .handler("app.handler")
             .code(FunctionCode::builder().zip_file(Blob::new(package)).build())
             .send();
-        self.call(region, "lambda:CreateFunction", request).await?;
+        let created = self.call(region, "lambda:CreateFunction", request).await?;
+        let arn =
+            created.function_arn().ok_or_else(|| self.missing(region, "CreateFunction", "FunctionArn"))?.to_owned();
         let permission = lambda.add_permission().function_name(name).action("lambda:InvokeFunction");
         let permission = match plan {
             Function::Public => permission.statement_id("public-invoke").principal("*"),
@@ -1357,7 +1381,7 @@ impl Planter {
                 .source_arn(format!("arn:aws:s3:::{}", self.me().bucket("data"))),
         };
         self.call(region, "lambda:AddPermission", permission.send()).await?;
-        self.record(region, format!("function/{name}"), name);
+        self.record(region, format!("function/{name}"), name, arn);
         Ok(())
     }
 
@@ -1408,7 +1432,8 @@ impl Planter {
         if matches!(plan, TrailPlan::Full | TrailPlan::Regional) {
             self.call(h, "cloudtrail:StartLogging", trail.start_logging().name(name).send()).await?;
         }
-        self.record(h, format!("trail/{name}"), arn);
+        // AWS Config names a trail by its name; the ARN is kept beside it.
+        self.record(h, format!("trail/{name}"), name, arn);
         Ok(())
     }
 
@@ -1473,11 +1498,9 @@ impl Planter {
                     cloudfront.create_distribution().distribution_config(config).send(),
                 )
                 .await?;
-            let id = created
-                .distribution()
-                .map(|d| d.id().to_owned())
-                .ok_or_else(|| self.missing(g, "CreateDistribution", "Distribution"))?;
-            self.record(GLOBAL, format!("distribution/{}", n + 1), id);
+            let distribution =
+                created.distribution().ok_or_else(|| self.missing(g, "CreateDistribution", "Distribution"))?;
+            self.record(GLOBAL, format!("distribution/{}", n + 1), distribution.id(), distribution.arn());
         }
         Ok(())
     }

@@ -427,6 +427,23 @@ pub struct FaultProxyBuilder {
     slow: f64,
     slow_delay: Duration,
     rules: Vec<FaultRule>,
+    rewrites: Vec<ResponseRewrite>,
+}
+
+/// Replaces text in the emulator's answers to matching requests: for emulator answers the
+/// AWS SDK for Rust cannot parse although AWS's own would parse (see
+/// [`FaultProxyBuilder::rewrite_response`]). Never used to change what a resource is.
+#[derive(Clone)]
+pub struct ResponseRewrite {
+    matches: Arc<dyn Fn(&RequestInfo) -> bool + Send + Sync>,
+    from: String,
+    to: String,
+}
+
+impl fmt::Debug for ResponseRewrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseRewrite").field("from", &self.from).field("to", &self.to).finish()
+    }
 }
 
 impl FaultProxyBuilder {
@@ -440,7 +457,22 @@ impl FaultProxyBuilder {
             slow: 0.0,
             slow_delay: Duration::ZERO,
             rules: Vec::new(),
+            rewrites: Vec::new(),
         }
+    }
+
+    /// In answers to requests `matches` accepts, replaces `from` by `to`. For emulator answers
+    /// whose shape differs from AWS's, e.g. moto 5.2.5 answering S3 GetBucketVersioning with a
+    /// `GetBucketVersioningResponse` root element where AWS (and the SDK) use
+    /// `VersioningConfiguration`.
+    pub fn rewrite_response(
+        mut self,
+        matches: impl Fn(&RequestInfo) -> bool + Send + Sync + 'static,
+        from: &str,
+        to: &str,
+    ) -> FaultProxyBuilder {
+        self.rewrites.push(ResponseRewrite { matches: Arc::new(matches), from: from.into(), to: to.into() });
+        self
     }
 
     /// Seed of the random fault sequence.
@@ -799,8 +831,13 @@ impl Shared {
 
     fn relay(&self, req: &RequestInfo) -> Option<Response> {
         match self.forward(req) {
-            Ok(response) => {
+            Ok(mut response) => {
                 bump(&self.counters.forwarded);
+                for rewrite in self.config.rewrites.iter().filter(|r| (r.matches)(req)) {
+                    if let Ok(text) = std::str::from_utf8(&response.body) {
+                        response.body = text.replace(&rewrite.from, &rewrite.to).into_bytes();
+                    }
+                }
                 Some(response)
             }
             Err(_) if self.stopped() => None,

@@ -202,8 +202,34 @@ mod tests {
     use aws_sdk_detective::types::{Graph, MemberDetail};
     use aws_sdk_guardduty::types::{Administrator, DetectorStatus};
     use aws_smithy_types::DateTime;
+    use mamori_model::{ConfigItem, Status, ACCOUNT_TYPE};
+    use mamori_rules::{ActiveRule, Evaluator, RuleSet};
 
     use super::*;
+
+    /// The findings of `rule` on an account record carrying `field` = `value`.
+    fn judged(rule: &str, field: &str, value: Value) -> Vec<(Status, String)> {
+        let item = ConfigItem {
+            resource_type: ACCOUNT_TYPE.into(),
+            resource_id: "111122223333".into(),
+            resource_name: None,
+            arn: None,
+            account_id: "111122223333".into(),
+            aws_region: "us-east-1".into(),
+            configuration_item_capture_time: Some("2024-05-01T10:00:00.000Z".into()),
+            configuration_item_status: Some("OK".into()),
+            tags: Default::default(),
+            relationships: Vec::new(),
+            configuration: json!({ "homeRegion": true, field: value }),
+            supplementary_configuration: Map::new(),
+        };
+        let set = RuleSet::new(mamori_rules::catalog().iter().map(|r| ActiveRule::with_defaults(*r)).collect());
+        let mut evaluator = Evaluator::new(&set);
+        let mut findings = Vec::new();
+        evaluator.evaluate(&item, &mut |f| findings.push(f));
+        evaluator.finish(&mut |f| findings.push(f));
+        findings.into_iter().filter(|f| &*f.rule_id == rule).map(|f| (f.status, f.message)).collect()
+    }
 
     fn analyzer(name: &str, kind: Type, status: AnalyzerStatus) -> AnalyzerSummary {
         AnalyzerSummary::builder()
@@ -238,12 +264,18 @@ mod tests {
                  "arn": "arn:aws:access-analyzer:us-east-1:111122223333:analyzer/unused"},
             ]})
         );
+        let found = judged("iam-external-access-analyzer-enabled", ACCESS_ANALYZER, access_analyzer_field(&pages));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Status::Pass, "{found:?}");
+        assert!(found[0].1.contains("active account analyzer external"), "{found:?}");
     }
 
     #[test]
     fn access_analyzer_without_analyzers_is_an_empty_list() {
         let pages = [ListAnalyzersOutput::builder().set_analyzers(Some(Vec::new())).build().unwrap()];
         assert_eq!(access_analyzer_field(&pages), json!({"analyzers": []}));
+        let found = judged("iam-external-access-analyzer-enabled", ACCESS_ANALYZER, access_analyzer_field(&pages));
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), vec![Status::Fail], "{found:?}");
     }
 
     #[test]
@@ -259,6 +291,17 @@ mod tests {
             .invitations(member(invited, MemberStatus::AcceptedButDisabled))
             .build()];
         assert_eq!(detective_field(&graphs, &invitations), json!({"graphs": [owned], "memberOf": [joined]}));
+
+        let only_invited =
+            [ListInvitationsOutput::builder().invitations(member(invited, MemberStatus::Invited)).build()];
+        let member_only = detective_field(&[ListGraphsOutput::builder().build()], &invitations);
+        let found = judged("mamori-detective-enabled", DETECTIVE, member_only);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Status::Pass, "{found:?}");
+        assert!(found[0].1.contains(&format!("member of Detective behaviour graph {joined}")), "{found:?}");
+        let invited_only = detective_field(&[ListGraphsOutput::builder().build()], &only_invited);
+        let found = judged("mamori-detective-enabled", DETECTIVE, invited_only);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), vec![Status::Fail], "{found:?}");
     }
 
     #[test]

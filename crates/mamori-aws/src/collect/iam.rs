@@ -17,8 +17,9 @@
 //! and policies: 3U + K per-user calls, plus one page of GetAccountAuthorizationDetails per
 //! 1,000 entities, one page of ListUsers and of ListVirtualMFADevices per 1,000, and
 //! GetAccountSummary, GetAccountPasswordPolicy, GenerateCredentialReport (repeated while the
-//! report is being generated) and GetCredentialReport. GetRole and GetUser are only asked when
-//! the batched answers lack a role's last use or a user's password last use.
+//! report is being generated) and GetCredentialReport. GetRole, GetUser and GetPolicy are only
+//! asked when the batched answers lack a role's last use, a user's password last use or a
+//! policy's id.
 //!
 //! AWS Config records only customer managed policies; mamori also records the AWS managed ones
 //! attached in the account (or used as a permissions boundary), with only their default
@@ -71,6 +72,7 @@ pub(crate) const COLLECTOR: Collector = Collector {
         "iam:ListAccessKeys",
         "iam:GetAccessKeyLastUsed",
         "iam:GetRole",
+        "iam:GetPolicy",
         "iam:GetAccountSummary",
         "iam:ListVirtualMFADevices",
         "iam:GetAccountPasswordPolicy",
@@ -132,11 +134,8 @@ async fn identities(cx: &Cx, iam: &Client) {
     let policies: Vec<&ManagedPolicyDetail> = pages.iter().flat_map(|page| page.policies()).collect();
 
     let entities = policy_entities(&users, &groups, &roles);
-    for policy in policies {
-        if let Some(item) = policy_item(cx, policy, &entities) {
-            cx.emit(item);
-        }
-    }
+    let recorded = policies.into_iter().filter(|policy| recorded_policy(policy, &entities));
+    join_all(recorded.map(|policy| policy_item(cx, iam, policy, &entities))).await;
     for group in groups {
         if let Some(item) = group_item(cx, group) {
             cx.emit(item);
@@ -181,16 +180,40 @@ fn policy_entities(users: &[&UserDetail], groups: &[&GroupDetail], roles: &[&Rol
     by_arn
 }
 
-fn policy_item(cx: &Cx, policy: &ManagedPolicyDetail, entities: &HashMap<String, Entities>) -> Option<ConfigItem> {
-    let arn = policy.arn()?;
-    let attached = entities.get(arn);
-    let aws_managed = arn.contains(":iam::aws:policy/");
-    let in_use = policy.attachment_count().unwrap_or(0) > 0
+/// Customer managed policies, and the AWS managed ones in use here (attached, or a
+/// permissions boundary).
+fn recorded_policy(policy: &ManagedPolicyDetail, entities: &HashMap<String, Entities>) -> bool {
+    let Some(arn) = policy.arn() else { return false };
+    !is_aws_managed(arn)
+        || policy.attachment_count().unwrap_or(0) > 0
         || policy.permissions_boundary_usage_count().unwrap_or(0) > 0
-        || attached.is_some();
-    if aws_managed && !in_use {
-        return None;
+        || entities.contains_key(arn)
+}
+
+fn is_aws_managed(arn: &str) -> bool {
+    arn.contains(":iam::aws:policy/")
+}
+
+async fn policy_item(cx: &Cx, iam: &Client, policy: &ManagedPolicyDetail, entities: &HashMap<String, Entities>) {
+    let Some(arn) = policy.arn() else { return };
+    let aws_managed = is_aws_managed(arn);
+    let mut id = policy.policy_id().map(str::to_owned);
+    let mut name = policy.policy_name().map(str::to_owned);
+    let mut lookup_failure = None;
+    if id.is_none() || name.is_none() {
+        // AWS names every policy in the authorization details; an answer without its id or
+        // name (moto's) is completed by GetPolicy, so the resource id stays the policy id.
+        match cx.call("iam", iam.get_policy().policy_arn(arn).send()).await {
+            Ok(output) => {
+                let found = output.policy();
+                id = id.or_else(|| found.and_then(|p| p.policy_id()).map(str::to_owned));
+                name = name.or_else(|| found.and_then(|p| p.policy_name()).map(str::to_owned));
+            }
+            Err(err) => lookup_failure = Some(err),
+        }
     }
+    // The name is also the ARN's last segment (`arn:aws:iam::aws:policy/<path><name>`).
+    let name = name.unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn).to_owned());
     let default_id = policy.default_version_id();
     let versions: Vec<Value> = policy
         .policy_version_list()
@@ -207,15 +230,12 @@ fn policy_item(cx: &Cx, policy: &ManagedPolicyDetail, entities: &HashMap<String,
             })
         })
         .collect();
-    // The name is the ARN's last segment (`arn:aws:iam::aws:policy/<path><name>`), for answers
-    // that leave PolicyName out.
-    let name = policy.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
-    let mut item = cx.item(POLICY_TYPE, policy.policy_id().unwrap_or(arn));
-    item.resource_name = Some(name.to_owned());
+    let mut item = cx.item(POLICY_TYPE, id.as_deref().unwrap_or(arn));
+    item.resource_name = Some(name.clone());
     item.arn = Some(arn.to_owned());
     item.configuration = json!({
         "policyName": name,
-        "policyId": policy.policy_id(),
+        "policyId": id,
         "arn": arn,
         "path": policy.path(),
         "defaultVersionId": default_id,
@@ -227,9 +247,12 @@ fn policy_item(cx: &Cx, policy: &ManagedPolicyDetail, entities: &HashMap<String,
         "updateDate": iso_or_null(policy.update_date()),
         "policyVersionList": versions,
     });
-    let entities = attached.map_or_else(|| Entities::default().to_json(), Entities::to_json);
-    item.supplementary_configuration.insert("PolicyEntities".into(), entities);
-    Some(item)
+    let attached = entities.get(arn).map_or_else(|| Entities::default().to_json(), Entities::to_json);
+    item.supplementary_configuration.insert("PolicyEntities".into(), attached);
+    if let Some(err) = lookup_failure {
+        Cx::attribute_failed(&mut item, "policyId", "GetPolicy", &err);
+    }
+    cx.emit(item);
 }
 
 fn group_item(cx: &Cx, group: &GroupDetail) -> Option<ConfigItem> {

@@ -32,6 +32,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -76,16 +77,24 @@ impl ApiError {
     }
 
     /// Reads code and message from an SDK error of any operation.
-    pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> ApiError
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         match err {
             SdkError::ServiceError(service) => {
                 let inner = service.err();
-                let code = inner.code().unwrap_or("UnknownError");
-                ApiError::new(code, inner.message().unwrap_or_default())
+                match inner.code() {
+                    Some(code) => ApiError::new(code, inner.message().unwrap_or_default()),
+                    // An error answer the SDK could not read: keep what it saw, so the cause
+                    // is not lost behind an empty message.
+                    None => {
+                        let raw = service.raw();
+                        let body = raw.body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+                        let body: String = body.chars().filter(|c| !c.is_control()).take(300).collect();
+                        ApiError::new("UnknownError", format!("HTTP {}: {body}", raw.status().as_u16()))
+                    }
+                }
             }
             SdkError::TimeoutError(_) => ApiError::new("Timeout", "no answer before the call's deadline"),
             SdkError::DispatchFailure(_) => ApiError::new("DispatchFailure", DisplayErrorContext(err).to_string()),
@@ -147,14 +156,13 @@ impl Cx {
     }
 
     /// Sends one call through the gates and counts it.
-    pub async fn call<T, E, R>(
+    pub async fn call<T, E>(
         &self,
         service: &'static str,
-        call: impl Future<Output = Result<T, SdkError<E, R>>>,
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Result<T, ApiError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let _permit = self.gates.enter(&self.account_id, service).await;
         let result = call.await.map_err(|e| ApiError::from_sdk(&e));
@@ -164,14 +172,13 @@ impl Cx {
 
     /// Reads every page of a paginated list; any page failing fails the whole list (a list
     /// cut short must not look complete).
-    pub async fn pages<T, E, R>(
+    pub async fn pages<T, E>(
         &self,
         service: &'static str,
-        mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<Result<T, SdkError<E, R>>>,
+        mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Result<Vec<T>, ApiError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let mut all = Vec::new();
         loop {

@@ -416,6 +416,64 @@ mod tests {
     }
 
     #[test]
+    fn settings_in_aws_config_shapes() {
+        use aws_sdk_s3::types::{BucketVersioningStatus, Grantee, LoggingEnabled, MfaDeleteStatus, Permission};
+
+        let never = GetBucketVersioningOutput::builder().build();
+        assert_eq!(versioning_json(&never), json!({"status": "Off", "isMfaDeleteEnabled": null}));
+        let enabled = GetBucketVersioningOutput::builder()
+            .status(BucketVersioningStatus::Enabled)
+            .mfa_delete(MfaDeleteStatus::Disabled)
+            .build();
+        assert_eq!(versioning_json(&enabled), json!({"status": "Enabled", "isMfaDeleteEnabled": false}));
+        let suspended = GetBucketVersioningOutput::builder().status(BucketVersioningStatus::Suspended).build();
+        assert_eq!(versioning_json(&suspended)["status"], "Suspended");
+
+        assert_eq!(
+            logging_json(&GetBucketLoggingOutput::builder().build()),
+            json!({"destinationBucketName": null, "logFilePrefix": null})
+        );
+        let logging = GetBucketLoggingOutput::builder()
+            .logging_enabled(LoggingEnabled::builder().target_bucket("logs").target_prefix("a/").build().unwrap())
+            .build();
+        assert_eq!(logging_json(&logging), json!({"destinationBucketName": "logs", "logFilePrefix": "a/"}));
+
+        let group = |uri: &str| Grantee::builder().r#type(Type::Group).uri(uri).build().unwrap();
+        let acl = GetBucketAclOutput::builder()
+            .owner(Owner::builder().id("abc").build())
+            .grants(
+                Grant::builder()
+                    .grantee(Grantee::builder().r#type(Type::CanonicalUser).id("abc").build().unwrap())
+                    .permission(Permission::FullControl)
+                    .build(),
+            )
+            .grants(
+                Grant::builder()
+                    .grantee(group("http://acs.amazonaws.com/groups/global/AllUsers"))
+                    .permission(Permission::ReadAcp)
+                    .build(),
+            )
+            .grants(
+                Grant::builder()
+                    .grantee(group("http://acs.amazonaws.com/groups/s3/LogDelivery"))
+                    .permission(Permission::Write)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            acl_json(&acl),
+            json!({
+                "grantList": [
+                    {"grantee": {"displayName": null, "id": "abc"}, "permission": "FullControl"},
+                    {"grantee": "AllUsers", "permission": "ReadAcp"},
+                    {"grantee": "LogDelivery", "permission": "Write"},
+                ],
+                "owner": {"displayName": null, "id": "abc"},
+            })
+        );
+    }
+
+    #[test]
     fn authority_of_urls() {
         assert_eq!(authority("http://localhost:4566/"), Some("localhost:4566"));
         assert_eq!(authority("https://s3.example.com"), Some("s3.example.com"));

@@ -90,3 +90,31 @@ pub fn evaluate(items: &[ConfigItem]) -> Vec<Finding> {
     evaluator.finish(&mut |f| findings.push(f));
     findings
 }
+
+/// A user allowed exactly the run's own actions and those the `collectors` declare, with moto
+/// enforcing IAM from now on: what `mamori iam-policy` grants them. A call the collector makes
+/// but does not declare is then refused, and shows up as a collection error.
+pub async fn least_privilege(
+    server: &mamori_testkit::MotoServer,
+    config: &SdkConfig,
+    collectors: &[&str],
+) -> SdkConfig {
+    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
+    for collector in collect::COLLECTORS.iter().filter(|c| collectors.contains(&c.name)) {
+        actions.extend(collector.actions);
+    }
+    let iam = aws_sdk_iam::Client::new(config);
+    iam.create_user().user_name("least-privilege").send().await.unwrap();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    let put =
+        iam.put_user_policy().user_name("least-privilege").policy_name("read").policy_document(policy.to_string());
+    put.send().await.unwrap();
+    let key = iam.create_access_key().user_name("least-privilege").send().await.unwrap().access_key.unwrap();
+    server.enable_authentication();
+    let credentials =
+        aws_credential_types::Credentials::new(key.access_key_id, key.secret_access_key, None, None, "least-privilege");
+    config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .build()
+}

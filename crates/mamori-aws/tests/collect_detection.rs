@@ -1,0 +1,171 @@
+//! Detection collector against moto: GuardDuty enabled in us-east-1, disabled in eu-west-1; Security Hub enabled in us-east-1 only. Read back into the account
+//! fields `guardDuty` and `securityHub` and judged by `guardduty-enabled-centralized` and
+//! `securityhub-enabled`.
+//!
+//! moto lacks Detective and IAM Access Analyzer: it answers ListGraphs and ListAnalyzers with
+//! HTTP 500. The collector must then record the fields as failed, never as empty, so
+//! `mamori-detective-enabled` and `iam-external-access-analyzer-enabled` report ERROR; that is
+//! what these tests check for them. The conversion of real Detective and Access Analyzer
+//! answers into the fields is unit-tested in `src/collect/detection.rs` on answers built with
+//! the SDK's own types (`aws-smithy-mocks` would rebuild every SDK crate with its test
+//! features, so it is not used).
+//!
+//! Refused GuardDuty and Security Hub calls go through the fault proxy. Unlike the other
+//! collector tests, there is no run under exactly the declared actions with moto enforcing
+//! IAM: moto 5.2.5 then answers these GuardDuty and Security Hub requests
+//! `SignatureDoesNotMatch`, whatever the policy, so such a run could not tell a missing action.
+
+mod common;
+
+use aws_config::{Region, SdkConfig};
+use mamori_model::{ConfigItem, Status};
+use mamori_testkit::{FaultProxy, FaultRule, MotoServer};
+use serde_json::json;
+
+const ACCOUNT: &str = "123456789012";
+const REGIONS: &[&str] = &["us-east-1", "eu-west-1"];
+
+fn guardduty_in(config: &SdkConfig, region: &str) -> aws_sdk_guardduty::Client {
+    aws_sdk_guardduty::Client::from_conf(
+        aws_sdk_guardduty::config::Builder::from(config).region(Region::new(region.to_owned())).build(),
+    )
+}
+
+/// Returns the detector ids of us-east-1 and eu-west-1.
+async fn seed(config: &SdkConfig) -> (String, String) {
+    let home = guardduty_in(config, "us-east-1");
+    // No administrator: moto answers GetAdministratorAccount in PascalCase (`Administrator`),
+    // which GuardDuty's wire format spells `administrator`, so the SDK would read none anyway.
+    // An administered detector is covered by the unit tests of the conversion.
+    let enabled = home.create_detector().enable(true).send().await.unwrap().detector_id.unwrap();
+    let disabled =
+        guardduty_in(config, "eu-west-1").create_detector().enable(false).send().await.unwrap().detector_id.unwrap();
+    let securityhub = aws_sdk_securityhub::Client::new(config);
+    securityhub.enable_security_hub().send().await.unwrap();
+    (enabled, disabled)
+}
+
+fn record<'a>(items: &'a [ConfigItem], region: &str) -> &'a ConfigItem {
+    items
+        .iter()
+        .find(|i| i.resource_type == "AWS::::Account" && i.aws_region == region)
+        .unwrap_or_else(|| panic!("no account record in {region}"))
+}
+
+/// Findings of `rule` as (region named in the message, status), in `REGIONS` order; every
+/// finding of these rules is on the account record.
+fn by_region(found: &[(String, Status, String)]) -> Vec<(&'static str, Status)> {
+    assert_eq!(found.len(), REGIONS.len(), "{found:?}");
+    REGIONS
+        .iter()
+        .map(|region| {
+            let matching: Vec<_> = found.iter().filter(|(_, _, message)| message.contains(region)).collect();
+            assert_eq!(matching.len(), 1, "one finding names {region}: {found:?}");
+            assert_eq!(matching[0].0, ACCOUNT);
+            (*region, matching[0].1)
+        })
+        .collect()
+}
+
+fn failure<'a>(item: &'a ConfigItem, field: &str) -> &'a str {
+    item.supplementary_configuration["mamoriCollectionErrors"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no collection error for {field}: {item:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detection_services_reach_the_rules() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    let (enabled, disabled) = seed(&config).await;
+
+    let collected = common::collect_current(&config, &["detection"], REGIONS).await;
+    let home = record(&collected.items, "us-east-1");
+    let ireland = record(&collected.items, "eu-west-1");
+    assert_eq!(
+        home.configuration["guardDuty"],
+        json!({"detectors": [{"detectorId": enabled, "status": "ENABLED", "administratorAccountId": null}]})
+    );
+    assert_eq!(
+        ireland.configuration["guardDuty"],
+        json!({"detectors": [{"detectorId": disabled, "status": "DISABLED", "administratorAccountId": null}]})
+    );
+    let hub = &home.configuration["securityHub"];
+    assert_eq!(hub["enabled"], json!(true));
+    assert_eq!(hub["hubArn"], json!(format!("arn:aws:securityhub:us-east-1:{ACCOUNT}:hub/default")));
+    assert_eq!(ireland.configuration["securityHub"], json!({"enabled": false}));
+
+    let found = collected.findings("guardduty-enabled-centralized");
+    assert_eq!(by_region(&found), vec![("us-east-1", Status::Pass), ("eu-west-1", Status::Fail)], "{found:?}");
+    let found = collected.findings("securityhub-enabled");
+    assert_eq!(by_region(&found), vec![("us-east-1", Status::Pass), ("eu-west-1", Status::Fail)], "{found:?}");
+
+    // moto lacks Detective and Access Analyzer (HTTP 500): the fields are failures, not empty
+    // lists, and the rules say they cannot judge.
+    for region in REGIONS {
+        let item = record(&collected.items, region);
+        for (field, operation) in [("detective", "ListGraphs"), ("accessAnalyzer", "ListAnalyzers")] {
+            assert!(item.configuration.get(field).is_none(), "{field} in {region}: {item:?}");
+            assert!(failure(item, field).contains(operation), "{field} in {region}: {item:?}");
+        }
+    }
+    for rule in ["mamori-detective-enabled", "iam-external-access-analyzer-enabled"] {
+        let found = collected.findings(rule);
+        let statuses: Vec<_> = found.iter().map(|(id, status, _)| (id.as_str(), *status)).collect();
+        assert_eq!(statuses, vec![(ACCOUNT, Status::Error), (ACCOUNT, Status::Error)], "{rule}: {found:?}");
+    }
+
+    for service in ["guardduty", "securityhub", "detective", "accessanalyzer"] {
+        let stats = collected.summary.services[service];
+        assert!(stats.calls >= 2, "{service}: {stats:?}");
+        assert!(
+            stats.attempts >= stats.calls,
+            "attempts are counted under the same service name: {service}: {stats:?}"
+        );
+    }
+    assert!(collected.summary.services["detective"].errors >= 2);
+    assert!(collected.summary.services["accessanalyzer"].errors >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_calls_are_unknown_not_disabled() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    let (enabled, _) = seed(&config).await;
+    let proxy = FaultProxy::in_front_of(&server)
+        // us-east-1: the administrator of the detector cannot be read.
+        .rule(FaultRule::rest("guardduty", "GET", "/administrator").in_region("us-east-1"))
+        // eu-west-1: the detector itself cannot be read, nor the hub.
+        .rule(
+            FaultRule::rest("guardduty", "GET", "/detector/")
+                .in_region("eu-west-1")
+                .when(|r| !r.path().ends_with("/administrator")),
+        )
+        .rule(FaultRule::rest("securityhub", "GET", "/accounts").in_region("eu-west-1"))
+        .start()
+        .unwrap();
+    let collected = common::collect_current(&proxy.sdk_config().await, &["detection"], REGIONS).await;
+
+    // The administrator is unknown, not "none": the key is left out.
+    let home = record(&collected.items, "us-east-1");
+    assert_eq!(home.configuration["guardDuty"], json!({"detectors": [{"detectorId": enabled, "status": "ENABLED"}]}));
+    let ireland = record(&collected.items, "eu-west-1");
+    assert!(ireland.configuration.get("guardDuty").is_none());
+    assert!(failure(ireland, "guardDuty").starts_with("AccessDeniedException: GetDetector"), "{ireland:?}");
+    // A refused DescribeHub is not "Security Hub disabled".
+    assert!(ireland.configuration.get("securityHub").is_none());
+    assert!(failure(ireland, "securityHub").starts_with("AccessDeniedException: DescribeHub"), "{ireland:?}");
+
+    // Without a central account to check, an unknown administrator does not matter; the
+    // refused reads are ERROR (their messages carry the reason, not the region).
+    for (rule, operation) in [("guardduty-enabled-centralized", "GetDetector"), ("securityhub-enabled", "DescribeHub")]
+    {
+        let found = collected.findings(rule);
+        assert_eq!(found.len(), 2, "{rule}: {found:?}");
+        let home = found.iter().find(|(_, _, message)| message.contains("us-east-1")).unwrap();
+        assert_eq!(home.1, Status::Pass, "{rule}: {found:?}");
+        let refused = found.iter().find(|(_, _, message)| !message.contains("us-east-1")).unwrap();
+        assert_eq!(refused.1, Status::Error, "{rule}: {found:?}");
+        assert!(refused.2.contains(operation), "{rule}: {found:?}");
+    }
+}
