@@ -52,6 +52,8 @@ struct Scp {
     arn: String,
     name: String,
     on_root: bool,
+    /// The targets could not be read: the SCP may be on the root.
+    targets_unknown: bool,
     /// The Deny statements over every resource, or why the content could not be read.
     denies: Result<Vec<Statement>, String>,
 }
@@ -74,9 +76,13 @@ fn read_scp(item: &ConfigItem) -> Option<Scp> {
         .iter()
         .any(|target| target.get("type").or_else(|| target.get("Type")).and_then(Value::as_str) == Some("ROOT"))
         || as_list(item.config("TargetIds")).iter().any(|id| id.as_str().is_some_and(|id| id.starts_with("r-")));
+    let targets_unknown = item.collection_error("Targets").is_some();
     let denies = match (item.collection_error("Targets"), item.config("Content")) {
         (Some(reason), _) => Err(format!("targets could not be read: {reason}")),
-        (None, None) => Err("its content is not in the inventory".to_owned()),
+        (None, None) => Err(match item.collection_error("Content") {
+            Some(reason) => format!("its content could not be read: {reason}"),
+            None => "its content is not in the inventory".to_owned(),
+        }),
         (None, Some(content)) => PolicyDocument::parse(content).map(|document| {
             document
                 .statements
@@ -90,6 +96,7 @@ fn read_scp(item: &ConfigItem) -> Option<Scp> {
         arn: text("Arn").map(str::to_owned).or_else(|| item.arn.clone()).unwrap_or_else(|| item.resource_id.clone()),
         name: text("Name").or(item.resource_name.as_deref()).unwrap_or(&item.resource_id).to_owned(),
         on_root,
+        targets_unknown,
         denies,
     })
 }
@@ -114,7 +121,7 @@ impl Rule for MamoriOrganizationsScpProtectsSecurityServices {
         if master == Some(item.account_id.as_str()) {
             let organization_id =
                 organization.and_then(|o| o.get("id")).and_then(Value::as_str).unwrap_or_default().to_owned();
-            cx.note(Scope::Inventory, Management { subject: Subject::of(item), organization_id });
+            cx.note(Scope::Inventory, Management { subject: cx.subject_of(item), organization_id });
         }
     }
 
@@ -133,7 +140,8 @@ impl Rule for MamoriOrganizationsScpProtectsSecurityServices {
                     *scp.account == *account
                         || (!management.organization_id.is_empty() && scp.arn.contains(&org_marker))
                 })
-                .filter(|scp| scp.on_root)
+                // An SCP whose targets are unknown may be on the root: its error must count.
+                .filter(|scp| scp.on_root || scp.targets_unknown)
                 .collect();
             let errors: Vec<String> = ours
                 .iter()

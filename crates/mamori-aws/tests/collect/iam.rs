@@ -5,7 +5,7 @@
 //! by every IAM rule of the catalog. Failures (one user's keys, the account summary, the whole
 //! authorization details list) go through the fault proxy.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! Read back and judged by `mamori-organizations-scp-protects-security-services`. Failures
 //! (ListPolicies, DescribeOrganization, one policy's targets) go through the fault proxy.
 
-mod common;
+use crate::common;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

@@ -5,7 +5,7 @@
 //! listeners, one classic load balancer's attributes, the lists of a region) go through the
 //! fault proxy.
 
-mod common;
+use crate::common;
 
 use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::types::{

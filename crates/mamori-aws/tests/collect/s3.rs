@@ -5,7 +5,7 @@
 //! account host prefix the collector strips on an overridden endpoint; failures (one bucket's
 //! ACL, the account block, the bucket list) go through the fault proxy.
 
-mod common;
+use crate::common;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::types::{

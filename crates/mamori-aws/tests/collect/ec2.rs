@@ -7,7 +7,7 @@
 //! judged too. Failures (flow logs, prefix list entries, the EBS default) go through the
 //! fault proxy.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -6,7 +6,7 @@
 //! No least-privilege run here: with authentication on, moto 5.2.5 rejects every CloudFront
 //! request as `SignatureDoesNotMatch` (botocore's requests too), whatever the policy.
 
-mod common;
+use crate::common;
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudfront::types::{

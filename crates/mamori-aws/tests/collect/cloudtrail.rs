@@ -8,7 +8,7 @@
 //! given selectors answers an empty list, where AWS answers the default selector (all
 //! management events). The trails here are therefore given their selectors explicitly.
 
-mod common;
+use crate::common;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

@@ -15,7 +15,7 @@
 //! IAM: moto 5.2.5 then answers these GuardDuty and Security Hub requests
 //! `SignatureDoesNotMatch`, whatever the policy, so such a run could not tell a missing action.
 
-mod common;
+use crate::common;
 
 use aws_config::{Region, SdkConfig};
 use mamori_model::{ConfigItem, Status};

@@ -6,7 +6,7 @@
 //! IAM: moto 5.2.5 then answers Lambda's REST requests `SignatureDoesNotMatch`, whatever the
 //! policy, so such a run could not tell a missing action.
 
-mod common;
+use crate::common;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_lambda::primitives::Blob;

@@ -1,7 +1,7 @@
 //! KMS collector against moto: keys with and without rotation, read back and judged by
 //! `cmk-backing-key-rotation-enabled`.
 
-mod common;
+use crate::common;
 
 use mamori_model::Status;
 use mamori_testkit::MotoServer;

@@ -4,7 +4,7 @@
 //! `mamori-config-recorder-enabled`; then the recorder status refused in one region through
 //! the fault proxy.
 
-mod common;
+use crate::common;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel, RecordingGroup, ResourceType};

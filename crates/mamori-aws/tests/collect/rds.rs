@@ -4,7 +4,7 @@
 //! snapshot of every new instance and cluster (`rds:…`), which the rules pass without
 //! attributes. Refused attribute and list calls go through the fault proxy.
 
-mod common;
+use crate::common;
 
 use aws_config::SdkConfig;
 use mamori_model::{ConfigItem, Status};
