@@ -10,8 +10,7 @@
 
 use crate::common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
+use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType};
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 use mamori_aws::accounts::AccountSource;
@@ -196,31 +195,6 @@ async fn refused_calls_become_errors() {
     assert!(stats.errors >= 2, "{stats:?}");
 }
 
-/// Credentials of `account`, through STS AssumeRole (moto lets any account be entered).
-async fn acting_in(server: &MotoServer, config: &SdkConfig, account: &str) -> SdkConfig {
-    let assumed = aws_sdk_sts::Client::new(config)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/audit"))
-        .role_session_name("collect-cloudtrail-test")
-        .send()
-        .await
-        .unwrap()
-        .credentials
-        .unwrap();
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            assumed.access_key_id(),
-            assumed.secret_access_key(),
-            Some(assumed.session_token().to_owned()),
-            None,
-            "collect-cloudtrail-test",
-        ))
-        .load()
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organization_trail_covers_the_member_account() {
     let Some(server) = MotoServer::start() else { return };
@@ -253,7 +227,7 @@ async fn organization_trail_covers_the_member_account() {
     home.put_event_selectors().trail_name("org-trail").event_selectors(management).send().await.unwrap();
     home.start_logging().name("org-trail").send().await.unwrap();
     // The member's own single-region trail, stopped: only the organization trail covers it.
-    let member_config = acting_in(&server, &config, &member).await;
+    let member_config = common::acting_in(&server, &config, &member).await;
     create_bucket(&member_config, "member-logs").await;
     let member_trails = cloudtrail_in(&member_config, "us-east-1");
     member_trails.create_trail().name("member-local").s3_bucket_name("member-logs").send().await.unwrap();

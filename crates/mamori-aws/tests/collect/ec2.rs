@@ -615,35 +615,12 @@ async fn ec2_failures_become_errors() {
     assert_eq!(collected.summary.services["ec2"].errors, 4);
 }
 
-/// A user allowed exactly the run's own actions and those `collectors` list, with moto
-/// enforcing IAM from now on: what `mamori iam-policy` grants these collectors.
-async fn least_privilege(server: &MotoServer, config: &SdkConfig, collectors: &[&str]) -> SdkConfig {
-    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
-    for collector in mamori_aws::collect::COLLECTORS.iter().filter(|c| collectors.contains(&c.name)) {
-        actions.extend(collector.actions);
-    }
-    let iam = aws_sdk_iam::Client::new(config);
-    iam.create_user().user_name("auditor").send().await.unwrap();
-    let policy =
-        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
-    let put = iam.put_user_policy().user_name("auditor").policy_name("read").policy_document(policy.to_string());
-    put.send().await.unwrap();
-    let key = iam.create_access_key().user_name("auditor").send().await.unwrap().access_key.unwrap();
-    server.enable_authentication();
-    let credentials =
-        aws_credential_types::Credentials::new(key.access_key_id, key.secret_access_key, None, None, "auditor");
-    config
-        .to_builder()
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
-        .build()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec2_needs_only_its_listed_actions() {
     let Some(server) = MotoServer::start() else { return };
     let config = server.sdk_config().await;
     seed(&config).await;
-    let config = least_privilege(&server, &config, &["ec2"]).await;
+    let config = common::least_privilege(&server, &config, &["ec2"]).await;
     let collected = common::collect_current(&config, &["ec2"], &REGIONS).await;
     let errors = collected.of_type("Mamori::Collection::Error");
     assert!(errors.is_empty(), "{errors:?}");

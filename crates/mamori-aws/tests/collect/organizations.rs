@@ -6,8 +6,7 @@
 
 use crate::common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
+use aws_config::SdkConfig;
 use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
 use mamori_aws::accounts::AccountSource;
 use mamori_aws::collect::CollectOptions;
@@ -79,31 +78,6 @@ async fn seed(config: &SdkConfig) -> Org {
     let config_hub = create_scp(&organizations, "protect-config-hub", &["config:*", "securityhub:*"]).await;
     organizations.attach_policy().policy_id(&config_hub).target_id(&ou).send().await.unwrap();
     Org { id, root, member, config_hub }
-}
-
-/// Credentials of `account`, through STS AssumeRole (moto lets any account be entered).
-async fn acting_in(server: &MotoServer, config: &SdkConfig, account: &str) -> SdkConfig {
-    let assumed = aws_sdk_sts::Client::new(config)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/audit"))
-        .role_session_name("collect-organizations-test")
-        .send()
-        .await
-        .unwrap()
-        .credentials
-        .unwrap();
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            assumed.access_key_id(),
-            assumed.secret_access_key(),
-            Some(assumed.session_token().to_owned()),
-            None,
-            "collect-organizations-test",
-        ))
-        .load()
-        .await
 }
 
 fn statuses(found: Vec<(String, Status, String)>) -> Vec<(String, Status)> {
@@ -194,7 +168,7 @@ async fn organization_and_root_scps_reach_the_rule() {
 async fn outside_an_organization_the_organization_is_null() {
     let Some(server) = MotoServer::start() else { return };
     let config = server.sdk_config().await;
-    let loner = acting_in(&server, &config, "111111111111").await;
+    let loner = common::acting_in(&server, &config, "111111111111").await;
     let collected = common::collect_current(&loner, &["organizations"], &["us-east-1"]).await;
     assert!(collected.of_type("Mamori::Collection::Error").is_empty());
     assert!(collected.of_type("AWS::Organizations::Policy").is_empty());
@@ -264,34 +238,12 @@ async fn failures_become_errors() {
     assert!(fine.supplementary_configuration["Targets"].is_array());
 }
 
-/// A user allowed exactly the run's own actions and the Organizations collector's, with moto
-/// enforcing IAM from now on: what `mamori iam-policy` grants.
-async fn least_privilege(server: &MotoServer, config: &SdkConfig) -> SdkConfig {
-    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
-    for collector in mamori_aws::collect::COLLECTORS.iter().filter(|c| c.name == "organizations") {
-        actions.extend(collector.actions);
-    }
-    let iam = aws_sdk_iam::Client::new(config);
-    iam.create_user().user_name("auditor").send().await.unwrap();
-    let policy =
-        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
-    let put = iam.put_user_policy().user_name("auditor").policy_name("read").policy_document(policy.to_string());
-    put.send().await.unwrap();
-    let key = iam.create_access_key().user_name("auditor").send().await.unwrap().access_key.unwrap();
-    server.enable_authentication();
-    let credentials = Credentials::new(key.access_key_id, key.secret_access_key, None, None, "auditor");
-    config
-        .to_builder()
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
-        .build()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policies_need_only_their_listed_actions() {
     let Some(server) = MotoServer::start() else { return };
     let config = server.sdk_config().await;
     seed(&config).await;
-    let config = least_privilege(&server, &config).await;
+    let config = common::least_privilege(&server, &config, &["organizations"]).await;
     let collected = common::collect_current(&config, &["organizations"], &["us-east-1"]).await;
     let errors = collected.of_type("Mamori::Collection::Error");
     assert!(errors.is_empty(), "{errors:?}");

@@ -445,33 +445,11 @@ async fn failures_become_errors_of_the_rules_that_need_them() {
     assert_eq!(statuses(versioning), expect(&[("collection:AWS::S3::Bucket", Error)]));
 }
 
-/// A user allowed exactly the run's own actions and the S3 collector's, with moto enforcing
-/// IAM (and checking signatures) from now on: what `mamori iam-policy` grants.
-async fn least_privilege(server: &MotoServer, config: &SdkConfig) -> SdkConfig {
-    let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
-    for collector in mamori_aws::collect::COLLECTORS.iter().filter(|c| c.name == "s3") {
-        actions.extend(collector.actions);
-    }
-    // moto 5.2.5 authorizes three calls under other names than AWS: `?publicAccessBlock` and
-    // `?encryption` on a bucket as its default bucket GET, s3:ListBucket (AWS:
-    // s3:GetBucketPublicAccessBlock, s3:GetEncryptionConfiguration), and S3 Control's
-    // GetPublicAccessBlock as s3:GetPublicAccessBlock (AWS: s3:GetAccountPublicAccessBlock).
-    actions.extend(["s3:ListBucket", "s3:GetPublicAccessBlock"]);
-    let iam = aws_sdk_iam::Client::new(config);
-    iam.create_user().user_name("auditor").send().await.unwrap();
-    let policy =
-        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
-    let put = iam.put_user_policy().user_name("auditor").policy_name("read").policy_document(policy.to_string());
-    put.send().await.unwrap();
-    let key = iam.create_access_key().user_name("auditor").send().await.unwrap().access_key.unwrap();
-    server.enable_authentication();
-    let credentials =
-        aws_credential_types::Credentials::new(key.access_key_id, key.secret_access_key, None, None, "auditor");
-    config
-        .to_builder()
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
-        .build()
-}
+/// moto 5.2.5 authorizes three calls under other names than AWS: `?publicAccessBlock` and
+/// `?encryption` on a bucket as its default bucket GET, s3:ListBucket (AWS:
+/// s3:GetBucketPublicAccessBlock, s3:GetEncryptionConfiguration), and S3 Control's
+/// GetPublicAccessBlock as s3:GetPublicAccessBlock (AWS: s3:GetAccountPublicAccessBlock).
+const MOTO_S3_ACTION_NAMES: &[&str] = &["s3:ListBucket", "s3:GetPublicAccessBlock"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buckets_need_only_their_listed_actions() {
@@ -479,7 +457,7 @@ async fn buckets_need_only_their_listed_actions() {
     let config = server.sdk_config().await;
     seed(&config).await;
     put_account_block(&server, &config, true).await;
-    let config = least_privilege(&server, &config).await;
+    let config = common::least_privilege_with(&server, &config, &["s3"], MOTO_S3_ACTION_NAMES).await;
     let collected = common::collect_current(&config, &["s3"], &["us-east-1"]).await;
     let errors = collected.of_type("Mamori::Collection::Error");
     assert!(errors.is_empty(), "{errors:?}");

@@ -99,7 +99,19 @@ pub async fn least_privilege(
     config: &SdkConfig,
     collectors: &[&str],
 ) -> SdkConfig {
+    least_privilege_with(server, config, collectors, &[]).await
+}
+
+/// [`least_privilege`] plus `extra` actions: the names moto checks where they differ from
+/// AWS's (each caller says which and why).
+pub async fn least_privilege_with(
+    server: &mamori_testkit::MotoServer,
+    config: &SdkConfig,
+    collectors: &[&str],
+    extra: &[&'static str],
+) -> SdkConfig {
     let mut actions = vec!["ec2:DescribeRegions", "sts:GetCallerIdentity"];
+    actions.extend(extra);
     for collector in collect::COLLECTORS.iter().filter(|c| collectors.contains(&c.name)) {
         actions.extend(collector.actions);
     }
@@ -117,4 +129,29 @@ pub async fn least_privilege(
         .to_builder()
         .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
         .build()
+}
+
+/// Credentials of `account`, through STS AssumeRole (moto lets any account be entered).
+pub async fn acting_in(server: &mamori_testkit::MotoServer, config: &SdkConfig, account: &str) -> SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(config)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/audit"))
+        .role_session_name("collector-test")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(server.endpoint_url())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            assumed.access_key_id(),
+            assumed.secret_access_key(),
+            Some(assumed.session_token().to_owned()),
+            None,
+            "collector-test",
+        ))
+        .load()
+        .await
 }
