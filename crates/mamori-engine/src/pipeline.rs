@@ -140,7 +140,7 @@ pub fn evaluate(
         stats.files_ignored = read.files_ignored;
         if let Some(evaluator) = merged {
             let mut position = u64::MAX << 32;
-            evaluator.finish(&mut |finding| {
+            evaluator.finish_on(threads, &mut |finding| {
                 summary.add(&finding, position);
                 position += 1;
                 if let Some(sink) = sink.as_mut() {
@@ -200,32 +200,34 @@ fn work<'s>(
     let mut summary = SummaryBuilder::for_rules(rules);
     let mut stats = InventoryStats::default();
     let mut by_type: HashMap<String, u64> = HashMap::new();
-    let mut items = Vec::new();
     loop {
         let next = batch_rx.lock().expect("batch queue poisoned").recv();
         let Ok((sequence, batch)) = next else { break };
         if cancelled.load(Ordering::Relaxed) {
             continue;
         }
-        items.clear();
-        let result = batch.decode(&mut items, &mut stats.items_skipped).map(|()| {
-            evaluator.set_sequence(sequence);
-            let mut findings = Vec::new();
-            // Positions order findings by input (batch, then place in batch) for the summary's
-            // examples, whichever worker made them.
-            let mut position = sequence << 32;
-            for item in &items {
-                let kind = evaluator.evaluate(item, &mut |finding| {
+        evaluator.set_sequence(sequence);
+        let mut findings = Vec::new();
+        // Positions order findings by input (batch, then place in batch) for the summary's
+        // examples, whichever worker made them.
+        let mut position = sequence << 32;
+        let mut skipped = 0;
+        // Each item is evaluated as soon as it is decoded, while it is still in cache, and
+        // dropped before the next is decoded (parse-only runs the same loop with no rules). If
+        // a later line of the batch is malformed, the run fails as a whole.
+        let result = batch
+            .decode_each(&mut skipped, |item| {
+                let kind = evaluator.evaluate(&item, &mut |finding| {
                     summary.add(&finding, position);
                     position += 1;
                     if forward {
                         findings.push(finding);
                     }
                 });
-                stats.count(item, kind, &mut by_type);
-            }
-            findings
-        });
+                stats.count(&item, kind, &mut by_type);
+            })
+            .map(|()| findings);
+        stats.items_skipped += skipped;
         if result.is_err() {
             cancelled.store(true, Ordering::Relaxed);
         }

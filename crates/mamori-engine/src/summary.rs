@@ -4,10 +4,11 @@
 //! rule: enough for the table view and the JSON summary, in memory that grows with accounts and
 //! rules, not with findings.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use mamori_model::{Finding, Severity, Status};
+use mamori_rules::support::hash::{FastMap, FastSet};
 use serde::Serialize;
 
 use crate::pipeline::InventoryStats;
@@ -68,7 +69,7 @@ pub struct RuleSummary {
     pub checks: StatusCounts,
     pub accounts_failing: u64,
     #[serde(skip)]
-    failing_accounts: HashSet<Arc<str>>,
+    failing_accounts: FastSet<Arc<str>>,
     pub examples: Vec<Example>,
 }
 
@@ -112,7 +113,11 @@ pub struct SummaryBuilder {
     summary: Summary,
     accounts: Vec<(Arc<str>, AccountSummary)>,
     account_index: HashMap<Arc<str>, usize>,
-    rules: HashMap<Arc<str>, RuleSummary>,
+    rules: Vec<(Arc<str>, RuleSummary)>,
+    rule_index: HashMap<Arc<str>, usize>,
+    /// The rule of a finding by the address of its shared id, so that a finding's rule is
+    /// found without hashing the id's text. The id is kept so that its address stays its own.
+    rule_by_address: FastMap<usize, (Arc<str>, Option<usize>)>,
     last_account: Option<(Arc<str>, usize)>,
 }
 
@@ -123,21 +128,35 @@ impl SummaryBuilder {
     }
 
     pub fn new(rule_severities: impl IntoIterator<Item = (String, Severity)>) -> SummaryBuilder {
-        let mut rules = HashMap::new();
+        let mut rules = Vec::new();
+        let mut rule_index = HashMap::new();
         for (id, severity) in rule_severities {
-            rules.insert(
-                Arc::from(id),
-                RuleSummary {
-                    severity,
-                    checks: StatusCounts::default(),
-                    accounts_failing: 0,
-                    failing_accounts: Default::default(),
-                    examples: Vec::new(),
-                },
-            );
+            let id: Arc<str> = Arc::from(id);
+            let rule = RuleSummary {
+                severity,
+                checks: StatusCounts::default(),
+                accounts_failing: 0,
+                failing_accounts: Default::default(),
+                examples: Vec::new(),
+            };
+            match rule_index.get(&id) {
+                Some(&index) => rules[index] = (id, rule),
+                None => {
+                    rule_index.insert(id.clone(), rules.len());
+                    rules.push((id, rule));
+                }
+            }
         }
         let summary = Summary { rules_evaluated: rules.len() as u64, ..Summary::default() };
-        SummaryBuilder { summary, accounts: Vec::new(), account_index: HashMap::new(), rules, last_account: None }
+        SummaryBuilder {
+            summary,
+            accounts: Vec::new(),
+            account_index: HashMap::new(),
+            rules,
+            rule_index,
+            rule_by_address: FastMap::default(),
+            last_account: None,
+        }
     }
 
     /// Count a finding; `position` orders findings by input, for the examples.
@@ -164,7 +183,13 @@ impl SummaryBuilder {
             *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
             *account.failing_by_severity.entry(finding.severity).or_default() += 1;
         }
-        if let Some(rule) = self.rules.get_mut(&finding.rule_id) {
+        let address = Arc::as_ptr(&finding.rule_id) as *const u8 as usize;
+        let rule_index = &self.rule_index;
+        let (_, index) = self
+            .rule_by_address
+            .entry(address)
+            .or_insert_with(|| (finding.rule_id.clone(), rule_index.get(&finding.rule_id).copied()));
+        if let Some((_, rule)) = index.map(|index| &mut self.rules[index]) {
             rule.checks.add(finding.status);
             if finding.status == Status::Fail {
                 if !rule.failing_accounts.contains(&finding.account_id) {
@@ -203,7 +228,8 @@ impl SummaryBuilder {
             }
         }
         for (id, theirs) in other.rules {
-            let Some(mine) = self.rules.get_mut(&id) else { continue };
+            let Some(&index) = self.rule_index.get(&id) else { continue };
+            let mine = &mut self.rules[index].1;
             mine.checks.absorb(&theirs.checks);
             mine.failing_accounts.extend(theirs.failing_accounts);
             mine.examples.extend(theirs.examples);

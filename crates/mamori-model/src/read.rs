@@ -58,11 +58,20 @@ impl Batch {
     /// Decode the batch, appending its items to `out`. Items of deleted or unrecorded
     /// resources are counted in `skipped` and not returned.
     pub fn decode(self, out: &mut Vec<ConfigItem>, skipped: &mut u64) -> Result<(), InventoryError> {
+        self.decode_each(skipped, |item| out.push(item))
+    }
+
+    /// Decode the batch item by item, handing each item to `each` as soon as it is decoded.
+    /// A batch decodes to several megabytes of items, more than a core's cache holds: a
+    /// consumer that is done with an item before the next one is decoded finds it still in
+    /// cache, and its memory is reused at once by the next item. On an error, the items before
+    /// the failing line have been handed on already.
+    pub fn decode_each(self, skipped: &mut u64, mut each: impl FnMut(ConfigItem)) -> Result<(), InventoryError> {
         let mut push = |item: ConfigItem| {
             if item.is_deleted_or_unrecorded() {
                 *skipped += 1;
             } else {
-                out.push(item);
+                each(item);
             }
         };
         match self.content {

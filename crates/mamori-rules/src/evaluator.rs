@@ -10,13 +10,16 @@
 //! that account and region, and a scoped rule's verdict on a scope touched by such a failure
 //! becomes ERROR, because a verdict drawn from missing data is not a PASS.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE};
 
 use crate::params::Params;
 use crate::rule::{Cx, Memo, Note, Notes, Rule, Scope, Subject, Verdict};
+use crate::support::hash::FastMap;
 
 /// A rule as configured for one run.
 pub struct ActiveRule {
@@ -38,12 +41,12 @@ pub struct RuleSet {
     rules: Vec<ActiveRule>,
     /// The rule ids, shared by every finding of the rule.
     ids: Vec<Arc<str>>,
-    by_type: HashMap<&'static str, Vec<usize>>,
+    by_type: FastMap<&'static str, Vec<usize>>,
 }
 
 impl RuleSet {
     pub fn new(rules: Vec<ActiveRule>) -> RuleSet {
-        let mut by_type: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut by_type: FastMap<&'static str, Vec<usize>> = FastMap::default();
         for (index, active) in rules.iter().enumerate() {
             for resource_type in active.rule.meta().resource_types {
                 by_type.entry(resource_type).or_default().push(index);
@@ -123,6 +126,9 @@ impl CollectionFailure {
     }
 }
 
+/// One rule's notes: (batch sequence, scope, note).
+type RuleNotes = Vec<(u64, Scope, Note)>;
+
 /// What an item meant to the evaluator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -134,12 +140,58 @@ pub enum ItemKind {
     CollectionError,
 }
 
+/// Accounts, regions and resource types recur on every item: one shared copy of each. Items
+/// come file by file, and a file usually holds one account, so the last account and region
+/// are tried before the map.
+#[derive(Default)]
+struct Interner {
+    map: FastMap<Box<str>, Arc<str>>,
+    last_account: Option<Arc<str>>,
+    last_region: Option<Arc<str>>,
+}
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.map.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.map.insert(Box::from(text), shared.clone());
+        shared
+    }
+
+    fn account(&mut self, text: &str) -> Arc<str> {
+        match &self.last_account {
+            Some(last) if **last == *text => last.clone(),
+            _ => {
+                let shared = self.get(text);
+                self.last_account = Some(shared.clone());
+                shared
+            }
+        }
+    }
+
+    fn region(&mut self, text: &str) -> Arc<str> {
+        match &self.last_region {
+            Some(last) if **last == *text => last.clone(),
+            _ => {
+                let shared = self.get(text);
+                self.last_region = Some(shared.clone());
+                shared
+            }
+        }
+    }
+}
+
 pub struct Evaluator<'s> {
     set: &'s RuleSet,
-    /// Accounts, regions and resource types recur on every item: share one copy of each.
-    interned: HashMap<String, Arc<str>>,
+    /// The rule ids this evaluator's findings share: a copy per evaluator, because every
+    /// finding clones and drops its rule id, and a reference count that worker threads
+    /// updated together would bounce between their cores millions of times.
+    ids: Vec<Arc<str>>,
+    interned: Interner,
     /// Per rule: (batch sequence, scope, note).
-    notes: Vec<Vec<(u64, Scope, Note)>>,
+    notes: Vec<RuleNotes>,
     failures: Vec<CollectionFailure>,
     sequence: u64,
     verdicts: Vec<Verdict>,
@@ -151,7 +203,8 @@ impl<'s> Evaluator<'s> {
     pub fn new(set: &'s RuleSet) -> Evaluator<'s> {
         Evaluator {
             set,
-            interned: HashMap::new(),
+            ids: set.ids.iter().map(|id| Arc::from(&**id)).collect(),
+            interned: Interner::default(),
             notes: (0..set.rules.len()).map(|_| Vec::new()).collect(),
             failures: Vec::new(),
             sequence: 0,
@@ -176,9 +229,9 @@ impl<'s> Evaluator<'s> {
             return ItemKind::NotCovered;
         };
         let subject = Subject {
-            account_id: self.intern(&item.account_id),
-            region: self.intern(&item.aws_region),
-            resource_type: self.intern(&item.resource_type),
+            account_id: self.interned.account(&item.account_id),
+            region: self.interned.region(&item.aws_region),
+            resource_type: self.interned.get(&item.resource_type),
             resource_id: Arc::from(item.resource_id.as_str()),
             resource_arn: item.arn.as_deref().map(Arc::from),
         };
@@ -195,21 +248,12 @@ impl<'s> Evaluator<'s> {
             );
             active.rule.evaluate(item, &mut cx);
             for verdict in self.verdicts.drain(..) {
-                sink(verdict.into_finding(&self.set.ids[index], active.severity));
+                sink(verdict.into_finding(&self.ids[index], active.severity));
             }
             let sequence = self.sequence;
             self.notes[index].extend(self.scratch_notes.drain(..).map(|(scope, note)| (sequence, scope, note)));
         }
         ItemKind::Covered
-    }
-
-    fn intern(&mut self, text: &str) -> Arc<str> {
-        if let Some(shared) = self.interned.get(text) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = Arc::from(text);
-        self.interned.insert(text.to_owned(), shared.clone());
-        shared
     }
 
     /// Take over another evaluator's notes and failures (from another worker thread).
@@ -226,56 +270,97 @@ impl<'s> Evaluator<'s> {
 
     /// Conclude every scoped rule and report the collection failures. Findings come rule by
     /// rule in catalog order, scopes in order.
-    pub fn finish(mut self, sink: &mut impl FnMut(Finding)) {
+    pub fn finish(self, sink: &mut impl FnMut(Finding)) {
+        self.finish_on(1, sink);
+    }
+
+    /// [`finish`](Self::finish) with the rules concluded on up to `threads` threads: rules
+    /// conclude independently of each other (an organization-wide rule such as
+    /// `cloudtrail-enabled` weighs every account against every trail), and the findings still
+    /// reach `sink` rule by rule in catalog order.
+    pub fn finish_on(mut self, threads: usize, sink: &mut impl FnMut(Finding)) {
         self.failures.sort_by(|a, b| {
             (&a.account_id, &a.region, &a.resource_type).cmp(&(&b.account_id, &b.region, &b.resource_type))
         });
-        for (index, notes) in std::mem::take(&mut self.notes).into_iter().enumerate() {
-            let active = &self.set.rules[index];
-            let id = &self.set.ids[index];
-            let mut by_scope: BTreeMap<Scope, Vec<(u64, Note)>> = BTreeMap::new();
-            for (sequence, scope, note) in notes {
-                by_scope.entry(scope).or_default().push((sequence, note));
+        let notes = std::mem::take(&mut self.notes);
+        let threads = threads.clamp(1, notes.len().max(1));
+        if threads == 1 {
+            for (index, notes) in notes.into_iter().enumerate() {
+                conclude_rule(self.set, &self.failures, index, notes).into_iter().for_each(&mut *sink);
             }
-            for (scope, mut notes) in by_scope {
-                notes.sort_by_key(|(sequence, _)| *sequence);
-                let notes = Notes(notes.into_iter().map(|(_, note)| note).collect());
-                let mut verdicts = Vec::new();
-                let mut ignored_notes = Vec::new();
-                let mut cx = Cx::new(&active.params, &mut verdicts, &mut ignored_notes);
-                active.rule.conclude(&scope, notes, &mut cx);
-                for mut verdict in verdicts {
-                    let failure = self
-                        .failures
-                        .iter()
-                        .find(|failure| failure.affects_type(active.rule) && failure.affects_verdict(&scope, &verdict));
-                    if let (Some(failure), Status::Pass | Status::Fail) = (failure, verdict.status) {
-                        verdict.status = Status::Error;
-                        verdict.message = format!(
-                            "cannot be decided: {} in account {} region {} could not be read ({})",
-                            failure.resource_type, failure.account_id, failure.region, failure.reason
-                        );
+            return;
+        }
+        let count = notes.len();
+        let pending: Vec<Mutex<Option<RuleNotes>>> = notes.into_iter().map(|notes| Mutex::new(Some(notes))).collect();
+        let done: Vec<Mutex<Option<Vec<Finding>>>> = (0..count).map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let (set, failures) = (self.set, self.failures.as_slice());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count {
+                        break;
                     }
-                    sink(verdict.into_finding(id, active.severity));
-                }
+                    let notes = pending[index].lock().expect("notes lock poisoned").take().unwrap_or_default();
+                    let findings = conclude_rule(set, failures, index, notes);
+                    *done[index].lock().expect("findings lock poisoned") = Some(findings);
+                });
             }
-            for failure in self.failures.iter().filter(|failure| failure.affects_type(active.rule)) {
-                let subject = Subject {
-                    account_id: Arc::from(failure.account_id.as_str()),
-                    region: Arc::from(failure.region.as_str()),
-                    resource_type: Arc::from(failure.resource_type.as_str()),
-                    resource_id: Arc::from(format!("collection:{}", failure.resource_type)),
-                    resource_arn: None,
-                };
-                let message = format!(
-                    "not evaluated: {} in account {} region {} could not be read ({})",
-                    if failure.resource_type == "*" { "the account" } else { &failure.resource_type },
-                    failure.account_id,
-                    failure.region,
-                    failure.reason
-                );
-                sink(Verdict { subject, status: Status::Error, message }.into_finding(id, active.severity));
-            }
+        });
+        for slot in done {
+            let findings = slot.into_inner().expect("findings lock poisoned").unwrap_or_default();
+            findings.into_iter().for_each(&mut *sink);
         }
     }
+}
+
+/// The findings of one rule's conclusions, then of the collection failures that concern it.
+fn conclude_rule(set: &RuleSet, failures: &[CollectionFailure], index: usize, notes: RuleNotes) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let active = &set.rules[index];
+    let id = &set.ids[index];
+    let mut by_scope: BTreeMap<Scope, Vec<(u64, Note)>> = BTreeMap::new();
+    for (sequence, scope, note) in notes {
+        by_scope.entry(scope).or_default().push((sequence, note));
+    }
+    for (scope, mut notes) in by_scope {
+        notes.sort_by_key(|(sequence, _)| *sequence);
+        let notes = Notes(notes.into_iter().map(|(_, note)| note).collect());
+        let mut verdicts = Vec::new();
+        let mut ignored_notes = Vec::new();
+        let mut cx = Cx::new(&active.params, &mut verdicts, &mut ignored_notes);
+        active.rule.conclude(&scope, notes, &mut cx);
+        for mut verdict in verdicts {
+            let failure = failures
+                .iter()
+                .find(|failure| failure.affects_type(active.rule) && failure.affects_verdict(&scope, &verdict));
+            if let (Some(failure), Status::Pass | Status::Fail) = (failure, verdict.status) {
+                verdict.status = Status::Error;
+                verdict.message = format!(
+                    "cannot be decided: {} in account {} region {} could not be read ({})",
+                    failure.resource_type, failure.account_id, failure.region, failure.reason
+                );
+            }
+            out.push(verdict.into_finding(id, active.severity));
+        }
+    }
+    for failure in failures.iter().filter(|failure| failure.affects_type(active.rule)) {
+        let subject = Subject {
+            account_id: Arc::from(failure.account_id.as_str()),
+            region: Arc::from(failure.region.as_str()),
+            resource_type: Arc::from(failure.resource_type.as_str()),
+            resource_id: Arc::from(format!("collection:{}", failure.resource_type)),
+            resource_arn: None,
+        };
+        let message = format!(
+            "not evaluated: {} in account {} region {} could not be read ({})",
+            if failure.resource_type == "*" { "the account" } else { &failure.resource_type },
+            failure.account_id,
+            failure.region,
+            failure.reason
+        );
+        out.push(Verdict { subject, status: Status::Error, message }.into_finding(id, active.severity));
+    }
+    out
 }

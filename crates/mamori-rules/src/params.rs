@@ -5,7 +5,10 @@
 //! the right kind. Values are checked once, when the rule set is built, so that a rule reading
 //! a parameter during evaluation cannot meet a bad one.
 
+use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// The kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +65,39 @@ pub enum ParamError {
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     values: BTreeMap<&'static str, ParamValue>,
+    derived: Derived,
+}
+
+/// What a rule derives from its parameters (parsed port ranges, a message fragment), kept so
+/// that it is computed once per run rather than once per item. One slot: a rule derives one
+/// value (a struct of its own when it needs several).
+#[derive(Clone, Default)]
+struct Derived(Arc<OnceLock<Box<dyn Any + Send + Sync>>>);
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "Derived(set)" } else { "Derived(unset)" })
+    }
 }
 
 impl Params {
+    /// `compute(self)`, computed on first use and kept for the rest of the run (the values
+    /// never change once built). Give the value a type of its own; a rule that asked for
+    /// another type first gets its value computed afresh each time, never a wrong one.
+    pub fn derived<T: Any + Send + Sync + Clone>(&self, compute: impl Fn(&Params) -> T) -> Cow<'_, T> {
+        if let Some(value) = self.derived.0.get() {
+            return match value.downcast_ref::<T>() {
+                Some(value) => Cow::Borrowed(value),
+                None => Cow::Owned(compute(self)),
+            };
+        }
+        let value = self.derived.0.get_or_init(|| Box::new(compute(self)));
+        match value.downcast_ref::<T>() {
+            Some(value) => Cow::Borrowed(value),
+            None => Cow::Owned(compute(self)),
+        }
+    }
+
     /// Check `given` (name → value in string form) against `specs`, filling in defaults.
     pub fn build(
         rule: &str,
@@ -92,7 +125,7 @@ impl Params {
             })?;
             values.insert(spec.name, value);
         }
-        Ok(Params { values })
+        Ok(Params { values, derived: Derived::default() })
     }
 
     /// Defaults only.
@@ -178,5 +211,20 @@ mod tests {
         assert_eq!(err, "parameter `maxAccessKeyAge` of rule `r` must be an integer, got `ninety`");
         let given = BTreeMap::from([("maxAge".to_owned(), "1".to_owned())]);
         assert!(Params::build("r", SPECS, &given).unwrap_err().to_string().contains("no parameter `maxAge`"));
+    }
+
+    #[test]
+    fn derived_values_are_computed_once_and_typed() {
+        let params = Params::defaults("r", SPECS).unwrap();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let age = |params: &Params| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            params.int("maxAccessKeyAge").unwrap_or(0) * 2
+        };
+        assert_eq!(*params.derived(age), 180);
+        assert_eq!(*params.derived(age), 180);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Another type than the one kept is computed, not mistaken for the kept value.
+        assert_eq!(params.derived(|_| String::from("other")).as_str(), "other");
     }
 }

@@ -44,8 +44,17 @@ pub fn is_any_address(cidr: &str) -> bool {
 /// Normalised protocol name: `all`, `tcp`, `udp`, `icmp`, `icmpv6`, or the number.
 fn protocol_name(protocol: &str) -> &str {
     const NAMES: [(&str, &str); 5] = [("-1", "all"), ("6", "tcp"), ("17", "udp"), ("1", "icmp"), ("58", "icmpv6")];
+    // Called for every permission and port a rule checks: the spellings AWS writes are
+    // recognised at once, anything else is compared without allocating.
+    match protocol {
+        "tcp" | "6" => return "tcp",
+        "-1" => return "all",
+        "udp" | "17" => return "udp",
+        "icmp" | "1" => return "icmp",
+        "icmpv6" | "58" => return "icmpv6",
+        _ => {}
+    }
     let protocol = protocol.trim();
-    // Called for every permission and port a rule checks: compare without allocating.
     NAMES
         .iter()
         .find(|(number, name)| protocol == *number || protocol.eq_ignore_ascii_case(name))
@@ -61,24 +70,44 @@ impl IngressRule {
     }
 
     fn parse_permission(permission: &Value) -> Result<IngressRule, String> {
-        let protocol = match permission.get("ipProtocol") {
+        // One walk over the permission's fields instead of a look-up per field: every
+        // security group of the inventory comes through here.
+        let mut fields: [Option<&Value>; 8] = [None; 8];
+        const KEYS: [&str; 8] = [
+            "ipProtocol",
+            "fromPort",
+            "toPort",
+            "ipv4Ranges",
+            "ipRanges",
+            "ipv6Ranges",
+            "prefixListIds",
+            "userIdGroupPairs",
+        ];
+        if let Some(map) = permission.as_object() {
+            for (key, value) in map {
+                if let Some(slot) = KEYS.iter().position(|known| known == key) {
+                    fields[slot] = Some(value);
+                }
+            }
+        }
+        let [protocol, from_port, to_port, ipv4_ranges, ip_ranges, ipv6_ranges, prefix_lists, group_pairs] = fields;
+        let protocol = match protocol {
             Some(Value::String(text)) => text.clone(),
             Some(Value::Number(number)) => number.to_string(),
             _ => return Err("security group permission has no `ipProtocol`".to_owned()),
         };
-        let port = |key: &str| permission.get(key).and_then(Value::as_i64);
         let mut sources = Vec::new();
         let mut add = |source: Source| {
             if !sources.contains(&source) {
                 sources.push(source);
             }
         };
-        for range in as_list(permission.get("ipv4Ranges")) {
+        for range in as_list(ipv4_ranges) {
             if let Some(cidr) = range.get("cidrIp").and_then(Value::as_str) {
                 add(Source::Cidr(cidr.to_owned()));
             }
         }
-        for cidr in as_list(permission.get("ipRanges")) {
+        for cidr in as_list(ip_ranges) {
             match cidr {
                 Value::String(text) => add(Source::Cidr(text.clone())),
                 other => {
@@ -88,22 +117,27 @@ impl IngressRule {
                 }
             }
         }
-        for range in as_list(permission.get("ipv6Ranges")) {
+        for range in as_list(ipv6_ranges) {
             if let Some(cidr) = range.get("cidrIpv6").and_then(Value::as_str) {
                 add(Source::Cidr(cidr.to_owned()));
             }
         }
-        for list in as_list(permission.get("prefixListIds")) {
+        for list in as_list(prefix_lists) {
             if let Some(id) = list.get("prefixListId").and_then(Value::as_str) {
                 add(Source::PrefixList(id.to_owned()));
             }
         }
-        for pair in as_list(permission.get("userIdGroupPairs")) {
+        for pair in as_list(group_pairs) {
             if let Some(id) = pair.get("groupId").and_then(Value::as_str) {
                 add(Source::Group(id.to_owned()));
             }
         }
-        Ok(IngressRule { protocol, from_port: port("fromPort"), to_port: port("toPort"), sources })
+        Ok(IngressRule {
+            protocol,
+            from_port: from_port.and_then(Value::as_i64),
+            to_port: to_port.and_then(Value::as_i64),
+            sources,
+        })
     }
 
     /// Whether the permission lets through every protocol and port.

@@ -6,6 +6,8 @@
 //! `Action`, `Resource`, `Principal` values may be a string or a list; matching is
 //! case-insensitive for actions with `*` and `?` wildcards, as IAM does.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,39 +36,63 @@ impl PolicyDocument {
     /// empty document (an empty document would make a public policy look private).
     pub fn parse(value: &Value) -> Result<PolicyDocument, String> {
         match value {
-            Value::Object(_) => return Self::from_object(value),
-            Value::Null => return Ok(PolicyDocument::default()),
-            _ => {}
+            Value::Object(map) => Self::from_statements(map.get("Statement").cloned()),
+            Value::Null => Ok(PolicyDocument::default()),
+            Value::String(text) => Self::decode(text),
+            _ => Err("policy document must be a JSON object".to_owned()),
         }
-        let mut current = value.clone();
-        for _ in 0..3 {
-            match current {
-                Value::Object(_) => return Self::from_object(&current),
+    }
+
+    /// [`parse`](Self::parse) for a value the caller no longer needs: its parts are moved into
+    /// the statements rather than copied.
+    pub fn parse_owned(value: Value) -> Result<PolicyDocument, String> {
+        match value {
+            Value::Object(mut map) => Self::from_statements(map.remove("Statement")),
+            Value::String(text) => Self::decode(&text),
+            other => Self::parse(&other),
+        }
+    }
+
+    /// [`parse`](Self::parse) for a value that may have been decoded already (and is then owned).
+    pub fn parse_cow(value: Cow<'_, Value>) -> Result<PolicyDocument, String> {
+        match value {
+            Cow::Borrowed(value) => Self::parse(value),
+            Cow::Owned(value) => Self::parse_owned(value),
+        }
+    }
+
+    /// A document given as JSON text, possibly URL-encoded, possibly a string holding the text
+    /// again. Three decodings at most; the third must not be needed.
+    fn decode(text: &str) -> Result<PolicyDocument, String> {
+        let mut text = Cow::Borrowed(text);
+        for attempt in 0..3 {
+            let trimmed = text.trim();
+            let json = if trimmed.starts_with('%') { Cow::Owned(url_decode(trimmed)) } else { Cow::Borrowed(trimmed) };
+            let parsed = match serde_json::from_str(&json) {
+                Ok(parsed) => parsed,
+                // URL-encoded documents may start with a plain `{` and contain escapes.
+                Err(_) if json.contains('%') => serde_json::from_str(&url_decode(&json))
+                    .map_err(|err| format!("policy document is not valid JSON: {err}"))?,
+                Err(err) => return Err(format!("policy document is not valid JSON: {err}")),
+            };
+            if attempt == 2 {
+                break;
+            }
+            match parsed {
+                Value::Object(mut map) => return Self::from_statements(map.remove("Statement")),
                 Value::Null => return Ok(PolicyDocument::default()),
-                Value::String(text) => {
-                    let trimmed = text.trim();
-                    let json = if trimmed.starts_with('%') { url_decode(trimmed) } else { trimmed.to_owned() };
-                    current = match serde_json::from_str(&json) {
-                        Ok(parsed) => parsed,
-                        // URL-encoded documents may start with a plain `{` and contain escapes.
-                        Err(_) if json.contains('%') => serde_json::from_str(&url_decode(&json))
-                            .map_err(|err| format!("policy document is not valid JSON: {err}"))?,
-                        Err(err) => return Err(format!("policy document is not valid JSON: {err}")),
-                    };
-                }
+                Value::String(inner) => text = Cow::Owned(inner),
                 _ => return Err("policy document must be a JSON object".to_owned()),
             }
         }
         Err("policy document is encoded more than three times".to_owned())
     }
 
-    fn from_object(value: &Value) -> Result<PolicyDocument, String> {
-        if !value.is_object() {
-            return Err("policy document must be a JSON object".to_owned());
-        }
-        let statements = match value.get("Statement") {
+    /// The document's `Statement`: a list, one statement, or none.
+    fn from_statements(statement: Option<Value>) -> Result<PolicyDocument, String> {
+        let statements = match statement {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(list)) => list.iter().collect(),
+            Some(Value::Array(list)) => list,
             Some(single) => vec![single],
         };
         let statements = statements.into_iter().map(Statement::parse).collect::<Result<_, _>>()?;
@@ -79,24 +105,29 @@ impl PolicyDocument {
 }
 
 impl Statement {
-    fn parse(value: &Value) -> Result<Statement, String> {
-        let object = value.as_object().ok_or("policy statement must be an object")?;
-        let effect = object.get("Effect").and_then(Value::as_str).unwrap_or("");
-        let allow = match effect {
+    fn parse(value: Value) -> Result<Statement, String> {
+        let Value::Object(mut object) = value else { return Err("policy statement must be an object".to_owned()) };
+        let allow = match object.get("Effect").and_then(Value::as_str).unwrap_or("") {
             "Allow" => true,
             "Deny" => false,
             other => return Err(format!("policy statement has unknown Effect `{other}`")),
         };
         Ok(Statement {
-            sid: object.get("Sid").and_then(Value::as_str).map(str::to_owned),
+            sid: match object.remove("Sid") {
+                Some(Value::String(sid)) => Some(sid),
+                _ => None,
+            },
             allow,
-            actions: strings(object.get("Action")),
-            not_actions: object.get("NotAction").map(|v| strings(Some(v))),
-            resources: strings(object.get("Resource")),
-            not_resources: object.get("NotResource").map(|v| strings(Some(v))),
-            principal: object.get("Principal").cloned(),
-            not_principal: object.get("NotPrincipal").cloned(),
-            condition: object.get("Condition").and_then(Value::as_object).cloned().unwrap_or_default(),
+            actions: strings(object.remove("Action")),
+            not_actions: object.remove("NotAction").map(|v| strings(Some(v))),
+            resources: strings(object.remove("Resource")),
+            not_resources: object.remove("NotResource").map(|v| strings(Some(v))),
+            principal: object.remove("Principal"),
+            not_principal: object.remove("NotPrincipal"),
+            condition: match object.remove("Condition") {
+                Some(Value::Object(condition)) => condition,
+                _ => Map::new(),
+            },
         })
     }
 
@@ -140,7 +171,7 @@ impl Statement {
         for (operator, block) in &self.condition {
             if let Some(block) = block.as_object() {
                 for (key, values) in block {
-                    out.push((operator.as_str(), key.to_ascii_lowercase(), strings(Some(values))));
+                    out.push((operator.as_str(), key.to_ascii_lowercase(), strings(Some(values.clone()))));
                 }
             }
         }
@@ -184,14 +215,14 @@ impl Statement {
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+fn strings(value: Option<Value>) -> Vec<String> {
     match value {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(text)) => vec![text.clone()],
+        Some(Value::String(text)) => vec![text],
         Some(Value::Array(items)) => items
-            .iter()
+            .into_iter()
             .filter_map(|item| match item {
-                Value::String(text) => Some(text.clone()),
+                Value::String(text) => Some(text),
                 Value::Bool(flag) => Some(flag.to_string()),
                 Value::Number(number) => Some(number.to_string()),
                 _ => None,
@@ -238,19 +269,16 @@ pub fn url_decode(text: &str) -> String {
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
-            b'%' if index + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).ok();
-                match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        index += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        index += 1;
-                    }
+            b'%' if index + 2 < bytes.len() => match escaped_byte(bytes[index + 1], bytes[index + 2]) {
+                Some(byte) => {
+                    out.push(byte);
+                    index += 3;
                 }
-            }
+                None => {
+                    out.push(b'%');
+                    index += 1;
+                }
+            },
             b'+' => {
                 out.push(b' ');
                 index += 1;
@@ -261,7 +289,20 @@ pub fn url_decode(text: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    match String::from_utf8(out) {
+        Ok(text) => text,
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+    }
+}
+
+/// The byte of the escape `%<high><low>`, as `u8::from_str_radix(.., 16)` reads the two
+/// characters (which also takes `+` followed by one digit), decided without allocating.
+fn escaped_byte(high: u8, low: u8) -> Option<u8> {
+    let digit = |byte: u8| (byte as char).to_digit(16).filter(|_| byte.is_ascii()).map(|digit| digit as u8);
+    match high {
+        b'+' => digit(low),
+        _ => Some(digit(high)? * 16 + digit(low)?),
+    }
 }
 
 #[cfg(test)]
@@ -306,5 +347,16 @@ mod tests {
         assert!(document.statements[0].has_public_principal());
         assert!(!document.statements[0].condition_restricts_principal());
         assert!(document.statements[1].condition_restricts_principal());
+    }
+
+    #[test]
+    fn escapes_decode_as_from_str_radix_reads_them() {
+        for high in 0..=u8::MAX {
+            for low in 0..=u8::MAX {
+                let expected = std::str::from_utf8(&[high, low]).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                assert_eq!(escaped_byte(high, low), expected, "%{high:02x}{low:02x}");
+            }
+        }
+        assert_eq!(url_decode("%7B%22a%22%3A1%7D+x%zz%"), "{\"a\":1} x%zz%");
     }
 }

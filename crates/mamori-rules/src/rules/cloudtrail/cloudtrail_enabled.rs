@@ -67,9 +67,9 @@ impl Rule for CloudtrailEnabled {
         for record in records {
             let (account, region) = (&record.subject.account_id, &record.subject.region);
             let Some(master) = masters.get(&**account) else { continue };
-            let candidates = trails.iter().filter_map(|trail| match trail.account_check(account, master) {
-                Check::No(_) => None,
-                reach => Some((
+            let candidates = trails.iter().filter_map(|trail| {
+                let reach = trail.account_check(account, master)?;
+                Some((
                     trail,
                     Check::all([
                         reach,
@@ -77,7 +77,7 @@ impl Rule for CloudtrailEnabled {
                         trail.logging_check(),
                         trail.destination_check(bucket.as_deref(), topic.as_deref(), group.as_deref()),
                     ]),
-                )),
+                ))
             });
             let (status, message) = match Decision::of(candidates) {
                 Decision::Pass(trail) => {

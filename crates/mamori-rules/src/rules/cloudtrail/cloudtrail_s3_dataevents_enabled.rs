@@ -79,9 +79,9 @@ impl Rule for CloudtrailS3DataeventsEnabled {
             let account = &record.subject.account_id;
             let Some(master) = masters.get(&**account) else { continue };
             let decide = |bucket: Option<&str>| {
-                Decision::of(trails.iter().filter_map(|trail| match trail.account_check(account, master) {
-                    Check::No(_) => None,
-                    reach => Some((trail, Check::all([reach, trail.logging_check(), data_check(trail, bucket)]))),
+                Decision::of(trails.iter().filter_map(|trail| {
+                    let reach = trail.account_check(account, master)?;
+                    Some((trail, Check::all([reach, trail.logging_check(), data_check(trail, bucket)])))
                 }))
             };
             let (status, message) = if names.is_empty() {

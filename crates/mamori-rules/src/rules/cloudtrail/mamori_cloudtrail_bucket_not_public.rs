@@ -7,13 +7,13 @@
 //! owner's account-level public access block (`ignorePublicAcls`, `restrictPublicBuckets`)
 //! neutralises it. A bucket missing from the inventory is ERROR, naming the bucket.
 
+use std::collections::HashMap;
+
 use mamori_model::{ConfigItem, Severity, Status, ACCOUNT_TYPE};
 use serde_json::Value;
 
 use super::trail::{is_shadow_copy, trail_name, Fact, TRAIL_TYPE};
-use crate::rules::s3::shared::{
-    acl_exposure, decoded, policy_exposure, read_bucket_policy, Access, Exposure, Neutralisers,
-};
+use crate::rules::s3::shared::{acl_exposure, bucket_policy, decoded, policy_exposure, Access, Exposure, Neutralisers};
 use crate::support::item::{as_bool, supplementary};
 use crate::{Cx, Notes, Rule, RuleMeta, Scope, Stride, Subject};
 
@@ -61,9 +61,13 @@ fn acl_fact(item: &ConfigItem) -> Fact<Option<String>> {
     Ok(acl_exposure(&decoded(acl), Access::Any))
 }
 
-/// Whether the bucket's policy lets the public read or write (the S3 rules' own judgement).
-fn policy_fact(item: &ConfigItem) -> Fact<Option<String>> {
-    Ok(read_bucket_policy(item)?.and_then(|policy| policy_exposure(&policy, Access::Any)))
+/// Whether the bucket's policy lets the public read or write (the S3 rules' own judgement, on
+/// the policy they parsed already).
+fn policy_fact(item: &ConfigItem, cx: &mut Cx<'_>) -> Fact<Option<String>> {
+    match &bucket_policy(item, cx).0 {
+        Ok(policy) => Ok(policy.as_ref().and_then(|policy| policy_exposure(policy, Access::Any))),
+        Err(reason) => Err(reason.clone()),
+    }
 }
 
 fn block_of(value: Option<&Value>, missing: impl FnOnce() -> String) -> Fact<Neutralisers> {
@@ -74,9 +78,9 @@ fn block_of(value: Option<&Value>, missing: impl FnOnce() -> String) -> Fact<Neu
     }
 }
 
-fn read_bucket(item: &ConfigItem) -> Bucket {
+fn read_bucket(item: &ConfigItem, cx: &mut Cx<'_>) -> Bucket {
     let name = item.config("name").and_then(Value::as_str).unwrap_or(&item.resource_id).to_owned();
-    let exposure = acl_fact(item).and_then(|acl| Ok(Exposure { acl, policy: policy_fact(item)? }));
+    let exposure = acl_fact(item).and_then(|acl| Ok(Exposure { acl, policy: policy_fact(item, cx)? }));
     let block = match item.collection_error("PublicAccessBlockConfiguration") {
         Some(reason) => Err(format!("the public access block of bucket {name} could not be read: {reason}")),
         None => block_of(item.supplementary("PublicAccessBlockConfiguration"), || {
@@ -107,14 +111,17 @@ impl Rule for MamoriCloudtrailBucketNotPublic {
             ACCOUNT_TYPE if item.config("homeRegion").and_then(as_bool) == Some(true) => {
                 cx.note(Scope::Inventory, read_account(item))
             }
-            BUCKET_TYPE => cx.note(Scope::Inventory, read_bucket(item)),
+            BUCKET_TYPE => {
+                let bucket = read_bucket(item, cx);
+                cx.note(Scope::Inventory, bucket)
+            }
             TRAIL_TYPE if !is_shadow_copy(item) => {
                 let name = trail_name(item).to_owned();
                 let bucket = match item.config("s3BucketName") {
                     Some(Value::String(bucket)) if !bucket.is_empty() => Ok(bucket.clone()),
                     _ => Err(format!("trail {name} has no s3BucketName in the inventory")),
                 };
-                cx.note(Scope::Inventory, TrailTarget { subject: Subject::of(item), name, bucket });
+                cx.note(Scope::Inventory, TrailTarget { subject: cx.subject_of(item), name, bucket });
             }
             _ => {}
         }
@@ -122,21 +129,26 @@ impl Rule for MamoriCloudtrailBucketNotPublic {
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {
         let buckets = notes.of::<Bucket>();
+        // Every bucket of the organization, looked up once per trail: the first of a name counts.
+        let mut by_name: HashMap<&str, &Bucket> = HashMap::with_capacity(buckets.len());
+        for bucket in &buckets {
+            by_name.entry(bucket.name.as_str()).or_insert(bucket);
+        }
         let accounts = notes.of::<AccountBlock>();
         for trail in notes.of::<TrailTarget>() {
-            let (status, message) = judge(&trail, &buckets, &accounts);
+            let (status, message) = judge(&trail, &by_name, &accounts);
             cx.verdict(trail.subject, status, message);
         }
     }
 }
 
-fn judge(trail: &TrailTarget, buckets: &[Bucket], accounts: &[AccountBlock]) -> (Status, String) {
+fn judge(trail: &TrailTarget, buckets: &HashMap<&str, &Bucket>, accounts: &[AccountBlock]) -> (Status, String) {
     let name = &trail.name;
     let bucket_name = match &trail.bucket {
         Ok(bucket) => bucket,
         Err(reason) => return (Status::Error, reason.clone()),
     };
-    let Some(bucket) = buckets.iter().find(|bucket| bucket.name == *bucket_name) else {
+    let Some(bucket) = buckets.get(bucket_name.as_str()) else {
         return (
             Status::Error,
             format!(

@@ -133,9 +133,9 @@ impl Rule for MultiRegionCloudtrailEnabled {
         for record in records {
             let account = &record.subject.account_id;
             let Some(master) = masters.get(&**account) else { continue };
-            let candidates = trails.iter().filter_map(|trail| match trail.account_check(account, master) {
-                Check::No(_) => None,
-                reach => Some((
+            let candidates = trails.iter().filter_map(|trail| {
+                let reach = trail.account_check(account, master)?;
+                Some((
                     trail,
                     Check::all([
                         reach,
@@ -144,7 +144,7 @@ impl Rule for MultiRegionCloudtrailEnabled {
                         trail.destination_check(bucket.as_deref(), topic.as_deref(), group.as_deref()),
                         management_check(trail, &wanted),
                     ]),
-                )),
+                ))
             });
             let (status, message) = match Decision::of(candidates) {
                 Decision::Pass(trail) => {

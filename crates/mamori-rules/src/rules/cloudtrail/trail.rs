@@ -200,21 +200,22 @@ impl Trail {
 
     /// Whether the trail records events of `account`: its own trails, and the organization
     /// trails of the account's management account. `master` is what the account's home-region
-    /// record says about its organization.
-    pub(super) fn account_check(&self, account: &str, master: &Fact<Option<String>>) -> Check {
+    /// record says about its organization. `None` when it does not: such a trail is no
+    /// candidate for the account, so the account-level rules leave it out. They ask this of
+    /// every trail for every account and region, so the answer costs no allocation then.
+    pub(super) fn account_check(&self, account: &str, master: &Fact<Option<String>>) -> Option<Check> {
         if self.owner == account {
-            return Check::Yes;
+            return Some(Check::Yes);
         }
-        let not_ours = || Check::No(format!("{} belongs to account {}", self.label(), self.owner));
         match (&self.organization, master) {
-            (Ok(false), _) | (_, Ok(None)) => not_ours(),
-            (_, Ok(Some(master))) if *master != self.owner => not_ours(),
-            (Ok(true), Ok(Some(_))) => Check::Yes,
-            (Err(reason), Ok(Some(_))) => Check::Unknown(reason.clone()),
-            (_, Err(reason)) => Check::Unknown(format!(
+            (Ok(false), _) | (_, Ok(None)) => None,
+            (_, Ok(Some(master))) if *master != self.owner => None,
+            (Ok(true), Ok(Some(_))) => Some(Check::Yes),
+            (Err(reason), Ok(Some(_))) => Some(Check::Unknown(reason.clone())),
+            (_, Err(reason)) => Some(Check::Unknown(format!(
                 "whether trail {} of account {} covers account {account} is unknown: {reason}",
                 self.name, self.owner
-            )),
+            ))),
         }
     }
 

@@ -42,10 +42,10 @@ impl Rule for Ec2Imdsv2Check {
         };
         let field = |key: &str| options.get(key).and_then(Value::as_str).map(str::to_ascii_lowercase);
         if field("httpEndpoint").as_deref() == Some("disabled") {
-            return cx.pass(item, format!("instance {id} has its metadata endpoint disabled"));
+            return cx.pass(item, ["instance ", id, " has its metadata endpoint disabled"].concat());
         }
         match field("httpTokens").as_deref() {
-            Some("required") => cx.pass(item, format!("instance {id} requires IMDSv2 (httpTokens required)")),
+            Some("required") => cx.pass(item, ["instance ", id, " requires IMDSv2 (httpTokens required)"].concat()),
             Some(other) => cx.fail(item, format!("instance {id} allows IMDSv1 (httpTokens {other})")),
             None => cx.error(item, format!("instance {id} has no metadataOptions.httpTokens in the inventory")),
         }

@@ -59,7 +59,7 @@ impl Rule for Ec2InstanceNoPublicIp {
             }
         }
         if addresses.is_empty() {
-            cx.pass(item, format!("instance {id} has no public IPv4 address"));
+            cx.pass(item, ["instance ", id, " has no public IPv4 address"].concat());
         } else {
             cx.fail(item, format!("instance {id} has public IPv4 address {}", addresses.join(", ")));
         }

@@ -54,6 +54,6 @@ impl Rule for Ec2InstanceProfileAttached {
                 format!("instance {id} uses instance profile {arn}, which is not in IamInstanceProfileArnList"),
             );
         }
-        cx.pass(item, format!("instance {id} uses instance profile {arn}"))
+        cx.pass(item, ["instance ", id, " uses instance profile ", arn].concat())
     }
 }

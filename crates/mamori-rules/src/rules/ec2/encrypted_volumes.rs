@@ -66,6 +66,6 @@ impl Rule for EncryptedVolumes {
                 return cx.fail(item, format!("volume {id} is encrypted with {key}, not with kmsId {wanted}"));
             }
         }
-        cx.pass(item, format!("volume {id} attached to {instance} is encrypted"))
+        cx.pass(item, ["volume ", id, " attached to ", instance, " is encrypted"].concat())
     }
 }

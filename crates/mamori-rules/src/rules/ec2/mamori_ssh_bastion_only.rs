@@ -122,7 +122,7 @@ fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
     } else {
         "allows SSH from no internet source"
     };
-    (Status::Pass, format!("security group {} {message}", group.group_id))
+    (Status::Pass, ["security group ", group.group_id, " ", message].concat())
 }
 
 crate::security_group_rule!(MamoriSshBastionOnly, META, judge);

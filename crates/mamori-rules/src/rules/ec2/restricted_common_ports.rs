@@ -53,27 +53,43 @@ fn blocked_ports(params: &Params) -> Result<Vec<(i64, i64)>, String> {
     Ok(ranges)
 }
 
+/// The blocked ports, and how a passing verdict lists them; derived once per run.
+#[derive(Clone)]
+struct Blocked {
+    ranges: Vec<(i64, i64)>,
+    /// `20, 21, 3306, 3389, 4333`.
+    listed: String,
+}
+
+fn blocked(params: &Params) -> Result<Blocked, String> {
+    let ranges = blocked_ports(params)?;
+    let ports: Vec<String> =
+        ranges.iter().map(|&(from, to)| if from == to { from.to_string() } else { format!("{from}-{to}") }).collect();
+    Ok(Blocked { ranges, listed: ports.join(", ") })
+}
+
 fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
-    let blocked = match blocked_ports(params) {
-        Ok(blocked) => blocked,
-        Err(reason) => return (Status::Error, reason),
+    let derived = params.derived(blocked);
+    let (blocked, listed) = match derived.as_ref() {
+        Ok(Blocked { ranges, listed }) => (ranges, listed),
+        Err(reason) => return (Status::Error, reason.clone()),
     };
     let mut open = Vec::new();
     let mut unknown = None;
     for rule in group.ingress {
         // Per blocked port or range, the first port the permission covers: a blocked range
         // overlaps the permission's range at its own start or at the permission's start.
-        let covered: Vec<String> = blocked
+        let covered: Vec<i64> = blocked
             .iter()
             .filter_map(|&(from, to)| {
                 let inner = rule.from_port.map(|start| start.max(from)).filter(|&port| port <= to);
                 [Some(from), inner].into_iter().flatten().find(|&port| rule.covers_port("tcp", port))
             })
-            .map(|port| port.to_string())
             .collect();
         if covered.is_empty() {
             continue;
         }
+        let covered: Vec<String> = covered.iter().map(i64::to_string).collect();
         let ports = format!("{} {}", if covered.len() == 1 { "port" } else { "ports" }, covered.join(", "));
         match rule.internet_sources() {
             Openness::Open(cidr) => open.push(format!("{ports} from {cidr} ({})", rule.port_label())),
@@ -89,12 +105,7 @@ fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
     if let Some(reason) = unknown {
         return (Status::Error, format!("security group {} allows {reason}", group.group_id));
     }
-    let ports: Vec<String> =
-        blocked.iter().map(|&(from, to)| if from == to { from.to_string() } else { format!("{from}-{to}") }).collect();
-    (
-        Status::Pass,
-        format!("security group {} does not allow TCP {} from the internet", group.group_id, ports.join(", ")),
-    )
+    (Status::Pass, ["security group ", group.group_id, " does not allow TCP ", listed, " from the internet"].concat())
 }
 
 crate::security_group_rule!(RestrictedCommonPorts, META, judge);

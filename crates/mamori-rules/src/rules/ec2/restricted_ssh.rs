@@ -49,7 +49,7 @@ fn judge(group: &GroupView<'_>, _params: &Params) -> (Status, String) {
             Openness::Closed => {}
         }
     }
-    (Status::Pass, format!("security group {} does not allow SSH from the internet", group.group_id))
+    (Status::Pass, ["security group ", group.group_id, " does not allow SSH from the internet"].concat())
 }
 
 crate::security_group_rule!(RestrictedSsh, META, judge);

@@ -37,7 +37,7 @@ impl Rule for SubnetAutoAssignPublicIpDisabled {
                 item,
                 format!("subnet {id} assigns a public IPv4 address to every new interface (mapPublicIpOnLaunch true)"),
             ),
-            Ok(Some(false)) => cx.pass(item, format!("subnet {id} does not auto-assign public IPv4 addresses")),
+            Ok(Some(false)) => cx.pass(item, ["subnet ", id, " does not auto-assign public IPv4 addresses"].concat()),
             Ok(None) => cx.error(item, format!("subnet {id} has an unreadable mapPublicIpOnLaunch")),
             Err(reason) => cx.error(item, reason),
         }

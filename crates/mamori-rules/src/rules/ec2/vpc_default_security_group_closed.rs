@@ -86,7 +86,10 @@ impl Rule for VpcDefaultSecurityGroupClosed {
             problems.push(format!("{} outbound rule(s) ({})", outbound.len(), describe(&outbound, "to")));
         }
         if problems.is_empty() {
-            cx.pass(item, format!("default security group {group} of {vpc} has no inbound or outbound rules"));
+            cx.pass(
+                item,
+                ["default security group ", group, " of ", vpc, " has no inbound or outbound rules"].concat(),
+            );
         } else {
             cx.fail(item, format!("default security group {group} of {vpc} has {}", problems.join(" and ")));
         }

@@ -69,7 +69,7 @@ impl Rule for VpcFlowLogsEnabled {
             return cx.note(Scope::region_of(item), note);
         }
         let vpc_id = text("vpcId").unwrap_or(&item.resource_id).to_owned();
-        cx.note(Scope::region_of(item), Vpc { subject: Subject::of(item), vpc_id });
+        cx.note(Scope::region_of(item), Vpc { subject: cx.subject_of(item), vpc_id });
     }
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {

@@ -81,18 +81,30 @@ fn unauthorized(rule: &IngressRule, tcp: &[(i64, i64)], udp: &[(i64, i64)]) -> b
     !within(allowed, from, to)
 }
 
-fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
+/// Inclusive port ranges.
+type PortRanges = Vec<(i64, i64)>;
+
+/// The authorized TCP and UDP port ranges, parsed once per run.
+fn authorized(params: &Params) -> Result<(PortRanges, PortRanges), String> {
     let parse = |name: &str| {
         parse_port_ranges(params.list(name))
             .map_err(|entry| format!("parameter {name} has `{entry}`, which is not a port or range"))
     };
-    let (tcp, udp) = match (parse("authorizedTcpPorts"), parse("authorizedUdpPorts")) {
-        (Ok(tcp), Ok(udp)) => (tcp, udp),
-        (Err(reason), _) | (_, Err(reason)) => return (Status::Error, reason),
+    match (parse("authorizedTcpPorts"), parse("authorizedUdpPorts")) {
+        (Ok(tcp), Ok(udp)) => Ok((tcp, udp)),
+        (Err(reason), _) | (_, Err(reason)) => Err(reason),
+    }
+}
+
+fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
+    let derived = params.derived(authorized);
+    let (tcp, udp) = match derived.as_ref() {
+        Ok((tcp, udp)) => (tcp, udp),
+        Err(reason) => return (Status::Error, reason.clone()),
     };
     let mut open = Vec::new();
     let mut unknown = None;
-    for rule in group.ingress.iter().filter(|rule| unauthorized(rule, &tcp, &udp)) {
+    for rule in group.ingress.iter().filter(|rule| unauthorized(rule, tcp, udp)) {
         match rule.internet_sources() {
             Openness::Open(cidr) => open.push(format!("{} from {cidr}", rule.port_label())),
             Openness::Unknown(list) => {
@@ -113,7 +125,7 @@ fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
     if let Some(reason) = unknown {
         return (Status::Error, format!("security group {} allows {reason}", group.group_id));
     }
-    (Status::Pass, format!("security group {} opens only authorized ports to the internet", group.group_id))
+    (Status::Pass, ["security group ", group.group_id, " opens only authorized ports to the internet"].concat())
 }
 
 crate::security_group_rule!(VpcSgOpenOnlyToAuthorizedPorts, META, judge);

@@ -123,7 +123,7 @@ impl Rule for AlbHttpToHttpsRedirectionCheck {
             .or(item.arn.as_deref())
             .unwrap_or(&item.resource_id)
             .to_owned();
-        cx.note(Scope::region_of(item), Alb { subject: Subject::of(item), arn, name, listeners });
+        cx.note(Scope::region_of(item), Alb { subject: cx.subject_of(item), arn, name, listeners });
     }
 
     fn conclude(&self, _scope: &Scope, mut notes: Notes, cx: &mut Cx<'_>) {
@@ -159,7 +159,7 @@ impl Rule for AlbHttpToHttpsRedirectionCheck {
                     format!("ALB {name} has HTTP listeners that do not redirect to HTTPS: {}", open.join(", ")),
                 )
             } else if http.is_empty() {
-                (Status::Pass, format!("ALB {name} has no HTTP listener"))
+                (Status::Pass, ["ALB ", name, " has no HTTP listener"].concat())
             } else {
                 let ports: Vec<String> = http.iter().map(|listener| format!("HTTP:{}", listener.port)).collect();
                 (Status::Pass, format!("ALB {name} redirects {} to HTTPS", ports.join(", ")))

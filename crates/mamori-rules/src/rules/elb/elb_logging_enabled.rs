@@ -108,6 +108,6 @@ impl Rule for ElbLoggingEnabled {
                 format!("{kind} {name} logs to {bucket}, which is not one of s3BucketNames ({})", allowed.join(", ")),
             );
         }
-        cx.pass(item, format!("{kind} {name} writes access logs to {bucket}"))
+        cx.pass(item, [kind, " ", name, " writes access logs to ", bucket].concat())
     }
 }

@@ -118,7 +118,7 @@ impl Rule for IamPolicyInUse {
         let wanted = without_partition(&wanted);
         if item.resource_type == ACCOUNT_TYPE {
             if item.config("homeRegion").and_then(as_bool) == Some(true) {
-                cx.note(Scope::account_of(item), Account { subject: Subject::of(item) });
+                cx.note(Scope::account_of(item), Account { subject: cx.subject_of(item) });
             }
             return;
         }

@@ -94,7 +94,7 @@ impl Rule for MamoriAccountInUse {
         if item.resource_type == ACCOUNT_TYPE {
             if carries_global_settings(item) {
                 let now = capture_time(item).map(str::to_owned);
-                cx.note(Scope::account_of(item), AccountNote { subject: Subject::of(item), now });
+                cx.note(Scope::account_of(item), AccountNote { subject: cx.subject_of(item), now });
             }
             return;
         }

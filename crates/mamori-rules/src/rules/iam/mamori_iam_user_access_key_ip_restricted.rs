@@ -230,7 +230,7 @@ impl Rule for MamoriIamUserAccessKeyIpRestricted {
                 let active_keys =
                     access_keys(item).map(|keys| keys.iter().filter(|k| k.active).map(|k| k.id.to_owned()).collect());
                 let mut user = User {
-                    subject: Subject::of(item),
+                    subject: cx.subject_of(item),
                     name,
                     active_keys,
                     inline: Vec::new(),

@@ -49,7 +49,7 @@ impl Rule for CmkBackingKeyRotationEnabled {
             return;
         }
         match supplementary(item, "KeyRotationStatus").map(|status| status.and_then(as_bool)) {
-            Ok(Some(true)) => cx.pass(item, format!("KMS key {id} rotates automatically")),
+            Ok(Some(true)) => cx.pass(item, ["KMS key ", id, " rotates automatically"].concat()),
             Ok(Some(false)) => cx.fail(item, format!("KMS key {id} does not have automatic rotation enabled")),
             Ok(None) => cx.error(item, format!("KMS key {id} has no readable KeyRotationStatus in the inventory")),
             Err(reason) => cx.error(item, reason),

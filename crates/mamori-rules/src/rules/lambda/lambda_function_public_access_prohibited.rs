@@ -123,12 +123,12 @@ impl Rule for LambdaFunctionPublicAccessProhibited {
         let policy = match supplementary(item, "Policy") {
             Ok(Some(policy)) => policy,
             Ok(None) if item.supplementary("Policy").is_some() => {
-                return cx.pass(item, format!("function {name} has no resource policy"))
+                return cx.pass(item, ["function ", name, " has no resource policy"].concat())
             }
             Ok(None) => return cx.error(item, format!("function {name} has no Policy in the inventory")),
             Err(reason) => return cx.error(item, reason),
         };
-        let document = match PolicyDocument::parse(&decoded(policy)) {
+        let document = match PolicyDocument::parse_owned(decoded(policy)) {
             Ok(document) => document,
             Err(reason) => return cx.error(item, format!("function {name}: {reason}")),
         };
@@ -146,6 +146,6 @@ impl Rule for LambdaFunctionPublicAccessProhibited {
                 );
             }
         }
-        cx.pass(item, format!("function {name} policy grants access to named principals only"))
+        cx.pass(item, ["function ", name, " policy grants access to named principals only"].concat())
     }
 }

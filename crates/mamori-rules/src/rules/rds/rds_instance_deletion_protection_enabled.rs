@@ -54,7 +54,7 @@ impl Rule for RdsInstanceDeletionProtectionEnabled {
         }
         let name = instance_name(item);
         match flag(item, "deletionProtection") {
-            Ok(true) => cx.pass(item, format!("DB instance {name} has deletion protection enabled")),
+            Ok(true) => cx.pass(item, ["DB instance ", name, " has deletion protection enabled"].concat()),
             Ok(false) => cx.fail(item, format!("DB instance {name} has deletion protection disabled")),
             Err(reason) => cx.error(item, reason),
         }

@@ -35,7 +35,7 @@ impl Rule for RdsInstancePublicAccessCheck {
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
         let name = instance_name(item);
         match flag(item, "publiclyAccessible") {
-            Ok(false) => cx.pass(item, format!("DB instance {name} is not publicly accessible")),
+            Ok(false) => cx.pass(item, ["DB instance ", name, " is not publicly accessible"].concat()),
             Ok(true) => {
                 let endpoint = item
                     .config("endpoint")

@@ -44,7 +44,7 @@ impl Rule for RdsMultiAzSupport {
         }
         let name = instance_name(item);
         match flag(item, "multiAZ") {
-            Ok(true) => cx.pass(item, format!("DB instance {name} is Multi-AZ")),
+            Ok(true) => cx.pass(item, ["DB instance ", name, " is Multi-AZ"].concat()),
             Ok(false) => {
                 let zone = text(item, "availabilityZone").map(|zone| format!(" in {zone}")).unwrap_or_default();
                 cx.fail(item, format!("DB instance {name} runs in a single Availability Zone{zone}"))

@@ -67,7 +67,7 @@ impl Rule for RdsSnapshotsPublicProhibited {
         }
         let Some(attributes) = attributes else {
             if item.config("snapshotType").and_then(Value::as_str) == Some("automated") {
-                return cx.pass(item, format!("{kind} {id} is automated and cannot be shared"));
+                return cx.pass(item, [kind, " ", id, " is automated and cannot be shared"].concat());
             }
             return cx.error(item, format!("{kind} {id} has no {} in the inventory", keys[0]));
         };
@@ -83,7 +83,7 @@ impl Rule for RdsSnapshotsPublicProhibited {
             return cx.fail(item, format!("{kind} {id} is public: its restore attribute includes `all`"));
         }
         match restore.len() {
-            0 => cx.pass(item, format!("{kind} {id} is not shared")),
+            0 => cx.pass(item, [kind, " ", id, " is not shared"].concat()),
             count => cx.pass(item, format!("{kind} {id} is shared with {count} named account(s), not publicly")),
         }
     }

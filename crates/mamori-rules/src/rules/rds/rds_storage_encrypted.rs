@@ -57,8 +57,8 @@ impl Rule for RdsStorageEncrypted {
             }
         }
         match key {
-            Some(key) => cx.pass(item, format!("DB instance {name} encrypts its storage with {key}")),
-            None => cx.pass(item, format!("DB instance {name} encrypts its storage")),
+            Some(key) => cx.pass(item, ["DB instance ", name, " encrypts its storage with ", key].concat()),
+            None => cx.pass(item, ["DB instance ", name, " encrypts its storage"].concat()),
         }
     }
 }

@@ -41,13 +41,13 @@ pub(crate) fn decoded(value: &Value) -> Cow<'_, Value> {
 /// The bucket policy: `None` when the bucket has none (`BucketPolicy` or its `policyText`
 /// null); an error when `BucketPolicy` was not collected or does not parse. Parsed once per
 /// bucket for all the S3 rules that read it.
-pub(super) fn bucket_policy(item: &ConfigItem, cx: &mut Cx<'_>) -> Arc<BucketPolicy> {
+pub(crate) fn bucket_policy(item: &ConfigItem, cx: &mut Cx<'_>) -> Arc<BucketPolicy> {
     cx.memo(item, || BucketPolicy(read_bucket_policy(item)))
 }
 
 /// The memo slot of [`bucket_policy`] (memo slots are keyed by type, so each computation has
 /// a type of its own).
-pub(super) struct BucketPolicy(pub(super) Result<Option<PolicyDocument>, String>);
+pub(crate) struct BucketPolicy(pub(crate) Result<Option<PolicyDocument>, String>);
 
 pub(crate) fn read_bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocument>, String> {
     let policy = match supplementary(item, "BucketPolicy")? {
@@ -60,7 +60,7 @@ pub(crate) fn read_bucket_policy(item: &ConfigItem) -> Result<Option<PolicyDocum
         Some(text) if text.is_null() => return Ok(None),
         Some(text) => text,
     };
-    PolicyDocument::parse(&text)
+    PolicyDocument::parse_cow(text)
         .map(Some)
         .map_err(|reason| format!("the bucket policy of {} cannot be read: {reason}", item.resource_id))
 }
@@ -302,7 +302,7 @@ pub(super) fn evaluate_public_access(item: &ConfigItem, cx: &mut Cx<'_>, access:
             );
         }
     }
-    cx.note(Scope::account_of(item), PendingBucket { subject: Subject::of(item), exposure, block });
+    cx.note(Scope::account_of(item), PendingBucket { subject: cx.subject_of(item), exposure, block });
 }
 
 fn account_block(item: &ConfigItem) -> Result<Neutralisers, String> {
