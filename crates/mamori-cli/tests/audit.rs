@@ -196,7 +196,9 @@ fn live_audit_of_a_seeded_organization() {
         .slow(0.05, Duration::from_millis(300))
         .start()
         .unwrap();
-    let faulty = audit(&proxy.endpoint_url(), &["--max-attempts", "10"]);
+    // A generous deadline: the adaptive retry slows its sending rate after throttling, and a
+    // loaded machine slows the emulator; this scenario is about retries, not deadlines.
+    let faulty = audit(&proxy.endpoint_url(), &["--max-attempts", "10", "--call-timeout", "300"]);
     assert!(proxy.stats().faults() > 20, "the proxy injected too few faults: {:?}", proxy.stats());
     // Identical findings; for the rules whose API the emulator lacks only the status is
     // compared, since their message quotes the last failed attempt (an injected throttle or
