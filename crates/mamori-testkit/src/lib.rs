@@ -135,18 +135,7 @@ impl MotoServer {
     /// An SDK configuration pointing at this server, with the test credentials
     /// and region us-east-1.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.endpoint_url())
-            .region(aws_config::Region::new(TEST_REGION))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                TEST_ACCESS_KEY_ID,
-                TEST_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "mamori-testkit",
-            ))
-            .load()
-            .await
+        test_sdk_config(&self.endpoint_url()).await
     }
 }
 
@@ -162,4 +151,20 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port on 127.0.0.1")
+}
+
+/// An SDK configuration for `endpoint_url` with the test credentials and region us-east-1.
+async fn test_sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint_url)
+        .region(aws_config::Region::new(TEST_REGION))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            TEST_ACCESS_KEY_ID,
+            TEST_SECRET_ACCESS_KEY,
+            None,
+            None,
+            "mamori-testkit",
+        ))
+        .load()
+        .await
 }

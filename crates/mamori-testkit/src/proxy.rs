@@ -35,7 +35,7 @@
 //! depends on their arrival order, but the sequence of decisions, hence the shares,
 //! does not.
 
-use crate::{MotoServer, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET_ACCESS_KEY};
+use crate::MotoServer;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -622,18 +622,7 @@ impl FaultProxy {
     /// region us-east-1 (as [`MotoServer::sdk_config`]). Tune retries with
     /// `into_builder().retry_config(..)`.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.endpoint_url())
-            .region(aws_config::Region::new(TEST_REGION))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                TEST_ACCESS_KEY_ID,
-                TEST_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "mamori-testkit",
-            ))
-            .load()
-            .await
+        crate::test_sdk_config(&self.endpoint_url()).await
     }
 }
 
