@@ -263,11 +263,6 @@ async fn organization_trail_covers_the_member_account() {
     assert!(member_finding.2.contains(&format!("organization trail org-trail of account {ACCOUNT}")), "{found:?}");
 }
 
-/// Items carrying a collection error of some attribute.
-fn attribute_errors(collected: &common::Collected) -> Vec<&mamori_model::ConfigItem> {
-    collected.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cloudtrail_needs_only_its_listed_actions() {
     let Some(server) = MotoServer::start() else { return };
@@ -280,7 +275,7 @@ async fn cloudtrail_needs_only_its_listed_actions() {
         "{:?}",
         collected.of_type("Mamori::Collection::Error")
     );
-    assert!(attribute_errors(&collected).is_empty(), "{:?}", attribute_errors(&collected));
+    assert!(collected.attribute_errors().is_empty(), "{:?}", collected.attribute_errors());
     assert_eq!(collected.of_type("AWS::CloudTrail::Trail").len(), 2);
     assert_eq!(collected.summary.services["cloudtrail"].errors, 0);
 }

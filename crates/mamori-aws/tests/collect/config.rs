@@ -141,11 +141,6 @@ async fn refused_status_is_an_error_for_that_region_only() {
     assert!(failed.2.contains("AccessDeniedException"), "{found:?}");
 }
 
-/// Items carrying a collection error of some attribute.
-fn attribute_errors(collected: &common::Collected) -> Vec<&mamori_model::ConfigItem> {
-    collected.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_needs_only_its_listed_actions() {
     let Some(server) = MotoServer::start() else { return };
@@ -153,7 +148,7 @@ async fn config_needs_only_its_listed_actions() {
     seed(&config).await;
     let config = common::least_privilege(&server, &config, &["config"]).await;
     let collected = common::collect_current(&config, &["config"], REGIONS).await;
-    assert!(attribute_errors(&collected).is_empty(), "{:?}", attribute_errors(&collected));
+    assert!(collected.attribute_errors().is_empty(), "{:?}", collected.attribute_errors());
     for region in REGIONS {
         assert!(record(&collected.items, region).configuration["configRecorders"].is_array(), "{region}");
     }

@@ -624,11 +624,7 @@ async fn ec2_needs_only_its_listed_actions() {
     let collected = common::collect_current(&config, &["ec2"], &REGIONS).await;
     let errors = collected.of_type("Mamori::Collection::Error");
     assert!(errors.is_empty(), "{errors:?}");
-    let attribute_errors: Vec<_> = collected
-        .items
-        .iter()
-        .filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors"))
-        .collect();
+    let attribute_errors = collected.attribute_errors();
     assert!(attribute_errors.is_empty(), "{attribute_errors:?}");
     assert_eq!(collected.of_type("AWS::EC2::PrefixList").len(), 2, "entries read under the listed actions");
     assert_eq!(collected.summary.services["ec2"].errors, 0);

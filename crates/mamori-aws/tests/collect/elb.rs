@@ -296,11 +296,7 @@ async fn load_balancers_need_only_their_listed_actions() {
     let collected = common::collect_current(&config, &collectors, &REGIONS).await;
     let errors = collected.of_type("Mamori::Collection::Error");
     assert!(errors.is_empty(), "{errors:?}");
-    let attribute_errors: Vec<_> = collected
-        .items
-        .iter()
-        .filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors"))
-        .collect();
+    let attribute_errors = collected.attribute_errors();
     assert!(attribute_errors.is_empty(), "{attribute_errors:?}");
     assert_eq!(collected.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer").len(), 4);
     assert_eq!(collected.of_type("AWS::ElasticLoadBalancing::LoadBalancer").len(), 2);

@@ -221,11 +221,6 @@ async fn refused_calls_become_errors() {
     );
 }
 
-/// Items carrying a collection error of some attribute.
-fn attribute_errors(collected: &common::Collected) -> Vec<&mamori_model::ConfigItem> {
-    collected.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rds_needs_only_its_listed_actions() {
     let Some(server) = MotoServer::start() else { return };
@@ -238,7 +233,7 @@ async fn rds_needs_only_its_listed_actions() {
         "{:?}",
         collected.of_type("Mamori::Collection::Error")
     );
-    assert!(attribute_errors(&collected).is_empty(), "{:?}", attribute_errors(&collected));
+    assert!(collected.attribute_errors().is_empty(), "{:?}", collected.attribute_errors());
     assert_eq!(collected.of_type("AWS::RDS::DBInstance").len(), 2);
     assert_eq!(collected.of_type("AWS::RDS::DBSnapshot").len(), 5);
     assert_eq!(collected.of_type("AWS::RDS::DBClusterSnapshot").len(), 3);

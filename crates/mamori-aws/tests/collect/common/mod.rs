@@ -32,6 +32,11 @@ impl Collected {
         self.items.iter().filter(|i| i.resource_type == resource_type).collect()
     }
 
+    /// Items carrying a collection error of some attribute.
+    pub fn attribute_errors(&self) -> Vec<&ConfigItem> {
+        self.items.iter().filter(|i| i.supplementary_configuration.contains_key("mamoriCollectionErrors")).collect()
+    }
+
     /// Findings of `rule_id` as `(resource_id, status)`, sorted.
     pub fn findings(&self, rule_id: &str) -> Vec<(String, Status, String)> {
         let mut found: Vec<_> = evaluate(&self.items)
