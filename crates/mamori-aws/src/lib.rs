@@ -9,7 +9,8 @@
 //!   it enters them;
 //! - [`collect`]: the collectors and the run that drives them, within the [`limits`] and
 //!   counted in [`stats`];
-//! - [`sts`]: verifying whether a leaked access key is live.
+//! - [`sts`]: verifying whether a leaked access key is live;
+//! - [`security_hub`]: sending findings to Security Hub (BatchImportFindings).
 
 // Collectors write AWS Config items with large `json!` literals.
 #![recursion_limit = "512"]
@@ -20,6 +21,7 @@ pub mod limits;
 pub mod permissions;
 pub mod regions;
 pub mod sdk;
+pub mod security_hub;
 pub mod session;
 pub mod stats;
 pub mod sts;

@@ -19,6 +19,8 @@ use mamori_rules::{RuleMeta, RuleSet};
 
 use crate::summary::Summary;
 
+pub use exports::asff_finding;
+
 /// The output formats of `mamori evaluate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
