@@ -1,0 +1,339 @@
+//! The store against real SQLite files: migrations, killed runs, refusals (newer schema,
+//! read-only, locked, foreign files), transitions and the notification queue.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mamori_model::{Finding, Severity, Status};
+use mamori_store::{
+    classify, AccountRecord, NewNotification, NewRun, OpenOptions, RuleInfo, RunState, Scope, Store, StoreError,
+    TransitionKind, SCHEMA_VERSION,
+};
+use serde_json::json;
+
+fn finding(rule: &str, resource: &str, status: Status) -> Finding {
+    Finding {
+        rule_id: Arc::from(rule),
+        status,
+        severity: Severity::High,
+        account_id: Arc::from("111111111111"),
+        region: Arc::from("us-east-1"),
+        resource_type: Arc::from("AWS::S3::Bucket"),
+        resource_id: Arc::from(resource),
+        resource_arn: Some(Arc::from(format!("arn:aws:s3:::{resource}"))),
+        message: format!("{resource} is {status}"),
+    }
+}
+
+fn new_run(scope: &str) -> NewRun {
+    NewRun {
+        kind: "evaluate".into(),
+        scope: Scope::new(scope, &json!({ "inputs": [scope] })),
+        options: json!({}),
+        rules: vec![RuleInfo { id: "r1".into(), title: "Rule one".into(), severity: Severity::High }],
+    }
+}
+
+fn owner() -> AccountRecord {
+    AccountRecord {
+        id: "111111111111".into(),
+        name: Some("prod".into()),
+        owner: Some("payments".into()),
+        owner_source: Some("mamori.toml".into()),
+        target: Some("payments-slack".into()),
+        target_source: Some("mamori.toml".into()),
+        ..AccountRecord::default()
+    }
+}
+
+fn record(store: &mut Store, scope: &str, findings: &[Finding]) -> i64 {
+    let mut run = store.begin_run(&new_run(scope)).unwrap();
+    for finding in findings {
+        run.add(finding).unwrap();
+    }
+    run.complete(&json!({"items": findings.len()}), &[owner()]).unwrap().id
+}
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/mamori.db");
+    (dir, path)
+}
+
+fn quick() -> OpenOptions {
+    OpenOptions { busy_timeout: Duration::from_millis(200) }
+}
+
+#[test]
+fn a_new_store_is_migrated_once_and_reopens() {
+    let (_dir, path) = temp_db();
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    assert_eq!((version, mode.as_str()), (SCHEMA_VERSION, "wal"));
+    drop(conn);
+    let mut store = Store::open(&path).unwrap();
+    let id = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
+    let run = store.run(id).unwrap();
+    assert_eq!((run.state, run.counts.fail, run.counts.total()), (RunState::Complete, 1, 1));
+    assert_eq!(run.fail_by_severity.get("high"), Some(&1));
+    let findings = store.findings(id).unwrap();
+    assert_eq!(findings[0].rule_title.as_deref(), Some("Rule one"));
+    assert_eq!(findings[0].finding_id, finding("r1", "b1", Status::Fail).id());
+}
+
+#[test]
+fn a_killed_run_never_hides_the_last_complete_run() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let complete = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
+    // More than one batch, so that some findings of the killed run are committed.
+    let mut run = store.begin_run(&new_run("s")).unwrap();
+    let killed = run.id();
+    for n in 0..60_001 {
+        run.add(&finding("r1", &format!("bucket-{n}"), Status::Pass)).unwrap();
+    }
+    // A kill runs no destructor: the connection just goes away.
+    std::mem::forget(run);
+    drop(store);
+
+    let store = Store::open_read_only(&path).unwrap();
+    assert_eq!(store.latest_complete_run(None, None).unwrap().unwrap().id, complete);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let committed: i64 =
+        conn.query_row("SELECT count(*) FROM findings WHERE run_id = ?1", [killed], |r| r.get(0)).unwrap();
+    assert_eq!(committed, 50_000, "the first batch was committed, the rest rolled back");
+    conn.execute("UPDATE runs SET pid = 2147483646 WHERE id = ?1", [killed]).unwrap();
+    assert_eq!(store.run(killed).unwrap().state, RunState::Interrupted);
+    let err = store.diff(complete, killed).unwrap_err();
+    assert!(matches!(err, StoreError::IncompleteRun { .. }), "{err}");
+    assert!(err.to_string().contains("interrupted, not complete"), "{err}");
+    // The default comparison skips the interrupted run.
+    let err = store.diff_runs(None, None).unwrap_err().to_string();
+    assert!(err.contains(&format!("run {complete} is the only complete run")), "{err}");
+}
+
+#[test]
+fn a_failed_run_keeps_its_reason_not_its_findings() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut run = store.begin_run(&new_run("s")).unwrap();
+    run.add(&finding("r1", "b1", Status::Fail)).unwrap();
+    let id = run.id();
+    run.fail("invalid JSON on line 4").unwrap();
+    let run = store.run(id).unwrap();
+    assert_eq!((run.state, run.error.as_deref()), (RunState::Failed, Some("invalid JSON on line 4")));
+    assert!(store.findings(id).unwrap().is_empty());
+}
+
+#[test]
+fn a_newer_schema_is_refused_untouched() {
+    let (_dir, path) = temp_db();
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    conn.pragma_update(None, "journal_mode", "delete").unwrap();
+    drop(conn);
+    let before = std::fs::read(&path).unwrap();
+    for result in [Store::open(&path), Store::open_read_only(&path)] {
+        let err = result.unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, StoreError::NewerSchema { .. }), "{message}");
+        assert!(message.contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{message}");
+        assert!(message.contains(&format!("({SCHEMA_VERSION})")) && message.contains("mamori.db"), "{message}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not change");
+}
+
+#[test]
+fn a_read_only_file_is_refused_for_writing_and_read_for_listing() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let id = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
+    drop(store);
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
+    assert!(err.to_string().contains("mamori.db") && err.to_string().contains("read-only"), "{err}");
+    let store = Store::open_read_only(&path).unwrap();
+    assert_eq!(store.runs().unwrap().len(), 1);
+    assert_eq!(store.findings(id).unwrap().len(), 1);
+}
+
+#[test]
+fn a_locked_store_is_reported_after_the_busy_timeout() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open_with(&path, quick()).unwrap();
+    let id = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE; INSERT INTO runs (kind, scope, scope_label, options, started_at, state) VALUES ('x', 'x', 'x', '{}', 0, 'running');").unwrap();
+    let err = store.begin_run(&new_run("s")).err().unwrap();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("mamori.db` is locked") && err.to_string().contains("200 ms"), "{err}");
+    // Readers are not blocked, and nothing was lost.
+    assert_eq!(Store::open_read_only(&path).unwrap().run(id).unwrap().counts.fail, 1);
+    holder.execute_batch("ROLLBACK").unwrap();
+    record(&mut store, "s", &[finding("r1", "b1", Status::Pass)]);
+    assert_eq!(store.runs().unwrap().len(), 2);
+}
+
+#[test]
+fn foreign_files_are_not_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "x".repeat(4096)).unwrap();
+    let err = Store::open(&text).unwrap_err();
+    assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+    let err = Store::open(&other).unwrap_err().to_string();
+    assert!(err.contains("other.db` is not a mamori store") && err.contains("did not create"), "{err}");
+    let err = Store::open_read_only(&dir.path().join("none.db")).unwrap_err().to_string();
+    assert!(err.contains("no store at") && err.contains("none.db"), "{err}");
+}
+
+#[test]
+fn every_status_pair_has_its_transition() {
+    use Status::*;
+    use TransitionKind as K;
+    let table: &[(Option<Status>, Option<Status>, Option<TransitionKind>)] = &[
+        (None, Some(Pass), None),
+        (None, Some(Fail), Some(K::NewFailure)),
+        (None, Some(Error), Some(K::NewError)),
+        (None, Some(Muted), None),
+        (Some(Pass), Some(Pass), None),
+        (Some(Pass), Some(Fail), Some(K::NewFailure)),
+        (Some(Pass), Some(Error), Some(K::NewError)),
+        (Some(Pass), Some(Muted), None),
+        (Some(Pass), None, None),
+        (Some(Fail), Some(Pass), Some(K::Resolved)),
+        (Some(Fail), Some(Fail), Some(K::StillFailing)),
+        (Some(Fail), Some(Error), Some(K::NewError)),
+        (Some(Fail), Some(Muted), Some(K::Muted)),
+        (Some(Fail), None, Some(K::Resolved)),
+        (Some(Error), Some(Pass), Some(K::ErrorCleared)),
+        (Some(Error), Some(Fail), Some(K::NewFailure)),
+        (Some(Error), Some(Error), None),
+        (Some(Error), Some(Muted), Some(K::ErrorCleared)),
+        (Some(Error), None, Some(K::ErrorCleared)),
+        (Some(Muted), Some(Pass), None),
+        (Some(Muted), Some(Fail), Some(K::NewFailure)),
+        (Some(Muted), Some(Error), Some(K::NewError)),
+        (Some(Muted), Some(Muted), None),
+        (Some(Muted), None, None),
+    ];
+    for (previous, current, expected) in table {
+        assert_eq!(classify(*previous, *current), *expected, "{previous:?} -> {current:?}");
+    }
+}
+
+#[test]
+fn diff_reports_each_change_with_its_owner() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut error_elsewhere = finding("r2", "*", Status::Error);
+    error_elsewhere.resource_type = Arc::from("*");
+    let first = record(
+        &mut store,
+        "s",
+        &[
+            finding("r1", "fixed", Status::Fail),
+            finding("r1", "broke", Status::Pass),
+            finding("r1", "still", Status::Fail),
+            finding("r1", "gone", Status::Fail),
+            finding("r1", "excepted", Status::Fail),
+            finding("r2", "unknown-now", Status::Fail),
+            finding("r1", "was-error", Status::Error),
+        ],
+    );
+    let second = record(
+        &mut store,
+        "s",
+        &[
+            finding("r1", "fixed", Status::Pass),
+            finding("r1", "broke", Status::Fail),
+            finding("r1", "still", Status::Fail),
+            finding("r1", "excepted", Status::Muted),
+            finding("r1", "new", Status::Fail),
+            error_elsewhere,
+            finding("r1", "was-error", Status::Pass),
+        ],
+    );
+    let diff = store.diff(first, second).unwrap();
+    let seen: Vec<(&str, &str, Option<&str>)> =
+        diff.transitions.iter().map(|t| (t.kind.as_str(), t.resource_id.as_str(), t.note.as_deref())).collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("NEW_FAILURE", "broke", None),
+            ("NEW_FAILURE", "new", None),
+            ("NEW_ERROR", "*", None),
+            ("STILL_FAILING", "still", None),
+            ("MUTED", "excepted", None),
+            ("ERROR_CLEARED", "was-error", None),
+            ("RESOLVED", "fixed", None),
+            ("RESOLVED", "gone", Some("resource gone")),
+        ]
+    );
+    assert_eq!(diff.unverified, 1, "`unknown-now` failed before and its rule is ERROR in its scope now");
+    assert!(diff.transitions.iter().all(|t| t.owner.as_deref() == Some("payments")
+        && t.target.as_deref() == Some("payments-slack")
+        && t.account_name.as_deref() == Some("prod")));
+    assert_eq!(diff.counts[&TransitionKind::NewFailure], 2);
+    assert_eq!(store.diff_runs(None, None).unwrap().1.id, second);
+
+    let other = record(&mut store, "other scope", &[]);
+    let err = store.diff(second, other).unwrap_err().to_string();
+    assert!(err.contains("different scopes") && err.contains("`other scope`"), "{err}");
+    // The default pair is the latest complete run and the previous one of *its* scope.
+    let err = store.diff_runs(None, None).unwrap_err().to_string();
+    assert!(err.contains(&format!("run {other} is the only complete run of its scope")), "{err}");
+    let err = store.run_by_name("nine").unwrap_err().to_string();
+    assert!(err.contains("no run `nine`"), "{err}");
+}
+
+#[test]
+fn notifications_are_queued_by_target_name_and_never_hold_a_url() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let run = record(&mut store, "s", &[]);
+    let queue = |store: &mut Store, target: &str, payload: &str| {
+        store.enqueue_notification(&NewNotification { run_id: run, owner: Some("payments"), target, payload })
+    };
+    let id = queue(&mut store, "payments-slack", r#"{"text":"2 new failures"}"#).unwrap();
+    let err = queue(&mut store, "https://hooks.slack.com/services/T0/B0/secret", "{}").unwrap_err().to_string();
+    assert!(err.contains("targets are stored by name") && !err.contains("secret"), "{err}");
+    let err = queue(&mut store, "t", r#"{"url":"https://hooks.slack.com/services/T0/B0/x"}"#).unwrap_err().to_string();
+    assert!(err.contains("webhook address"), "{err}");
+    assert!(queue(&mut store, "t", "not json").unwrap_err().to_string().contains("is not JSON"));
+    let err = store
+        .enqueue_notification(&NewNotification { run_id: 99, owner: None, target: "t", payload: "{}" })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UnknownRun { .. }), "{err}");
+
+    let failed = store
+        .record_delivery(
+            id,
+            Err("error sending request for url (https://hooks.slack.com/services/T0/B0/secret): timed out"),
+        )
+        .unwrap();
+    assert_eq!(failed.attempts, 1);
+    assert_eq!(failed.last_error.as_deref(), Some("error sending request for url (<url>): timed out"));
+    assert_eq!(store.pending_notifications().unwrap().len(), 1);
+    let delivered = store.record_delivery(id, Ok(())).unwrap();
+    assert!(delivered.delivered_at.is_some() && delivered.attempts == 2 && delivered.last_error.is_none());
+    assert!(store.pending_notifications().unwrap().is_empty());
+    assert_eq!(store.notifications_of_run(run).unwrap().len(), 1);
+}
+
+#[test]
+fn the_default_path_follows_the_platform() {
+    let path = mamori_store::default_path();
+    if let Some(path) = path {
+        assert!(path.ends_with(Path::new("mamori").join("mamori.db")), "{}", path.display());
+    }
+}
