@@ -36,12 +36,27 @@ impl ActiveRule {
     }
 }
 
+/// Changes findings as they are made, before anything counts or writes them: exceptions mute
+/// accepted failures here, inside the worker threads, so that the summary, every report
+/// format and the exit code see the same statuses.
+pub trait FindingHook: Send + Sync {
+    /// Adjust one finding. `tags` are the tags of the resource it is about, when known: always
+    /// for verdicts on an item, and for scoped rules' verdicts on a resource whose tags
+    /// [`remember_tags`](Self::remember_tags) asked to keep.
+    fn adjust(&self, finding: &mut Finding, tags: Option<&BTreeMap<String, String>>);
+
+    /// Whether to keep these tags of an item for the verdicts scoped rules reach on it later.
+    /// Kept only on request, so memory still grows with findings, not with the inventory.
+    fn remember_tags(&self, tags: &BTreeMap<String, String>) -> bool;
+}
+
 /// The rules of a run, indexed by the resource types they read.
 pub struct RuleSet {
     rules: Vec<ActiveRule>,
     /// The rule ids, shared by every finding of the rule.
     ids: Vec<Arc<str>>,
     by_type: FastMap<&'static str, Vec<usize>>,
+    hook: Option<Arc<dyn FindingHook>>,
 }
 
 impl RuleSet {
@@ -53,7 +68,12 @@ impl RuleSet {
             }
         }
         let ids = rules.iter().map(|active| Arc::from(active.rule.meta().id)).collect();
-        RuleSet { rules, ids, by_type }
+        RuleSet { rules, ids, by_type, hook: None }
+    }
+
+    /// Pass every finding of the run through `hook` before it is counted.
+    pub fn set_hook(&mut self, hook: Arc<dyn FindingHook>) {
+        self.hook = Some(hook);
     }
 
     pub fn rules(&self) -> &[ActiveRule] {
@@ -129,6 +149,16 @@ impl CollectionFailure {
 /// One rule's notes: (batch sequence, scope, note).
 type RuleNotes = Vec<(u64, Scope, Note)>;
 
+/// A resource as findings name it: account, region, type, id.
+type ResourceKey = (Arc<str>, Arc<str>, Arc<str>, Arc<str>);
+
+/// Tags of resources kept for the verdicts of scoped rules, at the hook's request.
+type RememberedTags = FastMap<ResourceKey, Arc<BTreeMap<String, String>>>;
+
+fn resource_key(finding: &Finding) -> ResourceKey {
+    (finding.account_id.clone(), finding.region.clone(), finding.resource_type.clone(), finding.resource_id.clone())
+}
+
 /// What an item meant to the evaluator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -197,6 +227,7 @@ pub struct Evaluator<'s> {
     verdicts: Vec<Verdict>,
     scratch_notes: Vec<(Scope, Note)>,
     memo: Memo,
+    tags: RememberedTags,
 }
 
 impl<'s> Evaluator<'s> {
@@ -211,6 +242,7 @@ impl<'s> Evaluator<'s> {
             verdicts: Vec::new(),
             scratch_notes: Vec::new(),
             memo: Memo::default(),
+            tags: RememberedTags::default(),
         }
     }
 
@@ -236,6 +268,18 @@ impl<'s> Evaluator<'s> {
             resource_arn: item.arn.as_deref().map(Arc::from),
         };
         self.memo.clear();
+        let hook = self.set.hook.as_deref();
+        if let Some(hook) = hook {
+            if !item.tags.is_empty() && hook.remember_tags(&item.tags) {
+                let key = (
+                    subject.account_id.clone(),
+                    subject.region.clone(),
+                    subject.resource_type.clone(),
+                    subject.resource_id.clone(),
+                );
+                self.tags.insert(key, Arc::new(item.tags.clone()));
+            }
+        }
         for &index in indices {
             let active = &self.set.rules[index];
             let mut cx = Cx::for_item(
@@ -248,7 +292,11 @@ impl<'s> Evaluator<'s> {
             );
             active.rule.evaluate(item, &mut cx);
             for verdict in self.verdicts.drain(..) {
-                sink(verdict.into_finding(&self.ids[index], active.severity));
+                let mut finding = verdict.into_finding(&self.ids[index], active.severity);
+                if let Some(hook) = hook {
+                    hook.adjust(&mut finding, Some(&item.tags));
+                }
+                sink(finding);
             }
             let sequence = self.sequence;
             self.notes[index].extend(self.scratch_notes.drain(..).map(|(scope, note)| (sequence, scope, note)));
@@ -262,6 +310,7 @@ impl<'s> Evaluator<'s> {
             mine.extend(theirs);
         }
         self.failures.extend(other.failures);
+        self.tags.extend(other.tags);
     }
 
     pub fn failures(&self) -> &[CollectionFailure] {
@@ -286,7 +335,7 @@ impl<'s> Evaluator<'s> {
         let threads = threads.clamp(1, notes.len().max(1));
         if threads == 1 {
             for (index, notes) in notes.into_iter().enumerate() {
-                conclude_rule(self.set, &self.failures, index, notes).into_iter().for_each(&mut *sink);
+                conclude_rule(self.set, &self.failures, &self.tags, index, notes).into_iter().for_each(&mut *sink);
             }
             return;
         }
@@ -294,7 +343,7 @@ impl<'s> Evaluator<'s> {
         let pending: Vec<Mutex<Option<RuleNotes>>> = notes.into_iter().map(|notes| Mutex::new(Some(notes))).collect();
         let done: Vec<Mutex<Option<Vec<Finding>>>> = (0..count).map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
-        let (set, failures) = (self.set, self.failures.as_slice());
+        let (set, failures, tags) = (self.set, self.failures.as_slice(), &self.tags);
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|| loop {
@@ -303,7 +352,7 @@ impl<'s> Evaluator<'s> {
                         break;
                     }
                     let notes = pending[index].lock().expect("notes lock poisoned").take().unwrap_or_default();
-                    let findings = conclude_rule(set, failures, index, notes);
+                    let findings = conclude_rule(set, failures, tags, index, notes);
                     *done[index].lock().expect("findings lock poisoned") = Some(findings);
                 });
             }
@@ -315,8 +364,31 @@ impl<'s> Evaluator<'s> {
     }
 }
 
-/// The findings of one rule's conclusions, then of the collection failures that concern it.
-fn conclude_rule(set: &RuleSet, failures: &[CollectionFailure], index: usize, notes: RuleNotes) -> Vec<Finding> {
+/// The findings of one rule's conclusions, then of the collection failures that concern it,
+/// each passed through the set's hook.
+fn conclude_rule(
+    set: &RuleSet,
+    failures: &[CollectionFailure],
+    tags: &RememberedTags,
+    index: usize,
+    notes: RuleNotes,
+) -> Vec<Finding> {
+    let mut out = conclude_rule_verdicts(set, failures, index, notes);
+    if let Some(hook) = set.hook.as_deref() {
+        for finding in &mut out {
+            let remembered = if tags.is_empty() { None } else { tags.get(&resource_key(finding)) };
+            hook.adjust(finding, remembered.map(|tags| &**tags));
+        }
+    }
+    out
+}
+
+fn conclude_rule_verdicts(
+    set: &RuleSet,
+    failures: &[CollectionFailure],
+    index: usize,
+    notes: RuleNotes,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let active = &set.rules[index];
     let id = &set.ids[index];

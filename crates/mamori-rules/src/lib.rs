@@ -14,6 +14,6 @@ pub mod rules;
 pub mod support;
 
 pub use catalog::{catalog, find};
-pub use evaluator::{ActiveRule, CollectionFailure, Evaluator, ItemKind, RuleSet};
+pub use evaluator::{ActiveRule, CollectionFailure, Evaluator, FindingHook, ItemKind, RuleSet};
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
 pub use rule::{Cx, Note, Notes, Rule, RuleMeta, Scope, Stride, Subject, Verdict};

@@ -26,7 +26,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Create an analyzer in each region: `aws accessanalyzer create-analyzer --analyzer-name external-access --type ACCOUNT --region REGION` (or `--type ORGANIZATION` from the delegated administrator), or IAM console > Access analyzer > Create analyzer.",
     stride: Stride::InformationDisclosure,
     cis: &["1.20"],
-    fsbp: &["IAM.28"],
+    fsbp: &[],
     notes: "Judged on the analyzers listed in the account itself, so a member account watched solely by the delegated administrator's organization analyzer fails (mute it with an exception, or create an account analyzer). An accessAnalyzer attribute not collected for a region is ERROR.",
 };
 

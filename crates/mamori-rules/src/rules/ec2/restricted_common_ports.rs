@@ -38,7 +38,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Remove the inbound rules allowing 0.0.0.0/0 or ::/0 to these ports (VPC console > Security groups > Inbound rules > Edit, or `aws ec2 revoke-security-group-ingress`); reach the services through a VPN, Session Manager port forwarding or a private load balancer.",
     stride: Stride::ElevationOfPrivilege,
     cis: &["5.2", "5.3"],
-    fsbp: &["EC2.14", "EC2.19"],
+    fsbp: &["EC2.19"],
     notes: "The blocked ports are the union of blockedPort1..5 and blockedPorts. Protocol -1 and port ranges containing a blocked port count; customer-managed prefix lists are resolved (one not in the inventory makes the verdict ERROR). CIS 5.2/5.3 are covered for port 3389 only (port 22 is restricted-ssh). Security Hub runs this managed rule as EC2.14 (port 3389) and EC2.19 (a longer port list): set blockedPorts to match.",
 };
 

@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Remove the inbound rule allowing 0.0.0.0/0 or ::/0 on port 22; reach instances through Session Manager, a bastion or a VPN instead.",
     stride: Stride::ElevationOfPrivilege,
     cis: &["5.2", "5.3"],
-    fsbp: &["EC2.13"],
+    fsbp: &[],
     notes: "Also resolves customer-managed prefix lists and treats protocol -1 as covering port 22.",
 };
 

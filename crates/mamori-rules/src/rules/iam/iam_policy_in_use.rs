@@ -42,7 +42,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Create a role for support staff and attach the policy: `aws iam create-role --role-name aws-support --assume-role-policy-document file://trust.json && aws iam attach-role-policy --role-name aws-support --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess` (IAM console > Roles > Create role).",
     stride: Stride::DenialOfService,
     cis: &["1.17"],
-    fsbp: &["IAM.18"],
+    fsbp: &[],
     notes: "AWS's rule has no default policyARN and defaults policyUsageType to ANY; mamori defaults to arn:aws:iam::aws:policy/AWSSupportAccess on IAM_ROLE so that the rule serves CIS 1.17 (support role) out of the box (Security Hub IAM.18 uses ANY). Judged on the home-region AWS::::Account record, one finding per account (AWS judges the AWS::IAM::Policy). An account with no IAM role in the inventory is ERROR: every account has service-linked roles, so none means IAM was not collected.",
 };
 

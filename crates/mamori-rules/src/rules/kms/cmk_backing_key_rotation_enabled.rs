@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Enable rotation: `aws kms enable-key-rotation --key-id KEY_ID` (KMS console > Customer managed keys > key > Key rotation > Automatically rotate this KMS key every year).",
     stride: Stride::InformationDisclosure,
     cis: &["3.6"],
-    fsbp: &["KMS.4"],
+    fsbp: &[],
     notes: "Disabled keys and keys pending deletion or import get no finding, as rotation is not in effect for them.",
 };
 

@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
     remediation: "Enable versioning: `aws s3api put-bucket-versioning --bucket NAME --versioning-configuration Status=Enabled`.",
     stride: Stride::Tampering,
     cis: &[],
-    fsbp: &["S3.14"],
+    fsbp: &[],
     notes: "",
 };
 
