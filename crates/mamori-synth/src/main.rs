@@ -6,6 +6,9 @@
 //!   (500 accounts x 17 regions, seed 42) once, then measures in one run parse-only time
 //!   (`mamori inventory`) and full evaluation time with every rule (`mamori evaluate`), as
 //!   child processes, and prints throughput, their ratio and peak memory.
+//! - `mamori-synth bench-rego --mamori PATH`: on the same inventory, the evaluation throughput
+//!   of 20 custom Rego policies (`bench-policies/`) against that of the built-in rules, as a
+//!   ratio measured in one run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +67,26 @@ enum Cmd {
         #[arg(long, default_value_t = 2)]
         repeat: usize,
     },
+    /// Measure 20 custom Rego policies against the built-in rules on the large inventory.
+    BenchRego {
+        /// The mamori binary to measure (a release build).
+        #[arg(long)]
+        mamori: PathBuf,
+        #[arg(long, default_value = "bench-data/inventory-1m")]
+        data: PathBuf,
+        /// The benchmark policies.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/bench-policies"))]
+        policies: PathBuf,
+        #[arg(long, default_value_t = 500)]
+        accounts: usize,
+        #[arg(long, default_value_t = 17)]
+        regions: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        /// Runs of each measurement; the best is reported.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,11 +104,16 @@ fn main() -> anyhow::Result<()> {
             let spec = Spec { accounts, regions, items, ..Spec::benchmark() };
             bench_evaluate(&mamori, &data, &spec, repeat.max(1))?;
         }
+        Cmd::BenchRego { mamori, data, policies, accounts, regions, items, repeat } => {
+            let spec = Spec { accounts, regions, items, ..Spec::benchmark() };
+            bench_rego(&mamori, &data, &policies, &spec, repeat.max(1))?;
+        }
     }
     Ok(())
 }
 
-fn bench_evaluate(mamori: &Path, data: &Path, spec: &Spec, repeat: usize) -> anyhow::Result<()> {
+/// Generate the benchmark inventory unless `data` already holds it (same spec).
+fn ensure_inventory(data: &Path, spec: &Spec) -> anyhow::Result<()> {
     let marker = data.join(".spec");
     let wanted = format!("{spec:?}");
     if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
@@ -101,6 +129,11 @@ fn bench_evaluate(mamori: &Path, data: &Path, spec: &Spec, repeat: usize) -> any
         std::fs::write(&marker, &wanted)?;
         eprintln!("generated {} items in {:.1} s", written.items, started.elapsed().as_secs_f64());
     }
+    Ok(())
+}
+
+fn bench_evaluate(mamori: &Path, data: &Path, spec: &Spec, repeat: usize) -> anyhow::Result<()> {
+    ensure_inventory(data, spec)?;
     let bytes: u64 = std::fs::read_dir(data)?.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum();
 
     let inventory = |args: &[&str]| {
@@ -147,6 +180,93 @@ fn bench_evaluate(mamori: &Path, data: &Path, spec: &Spec, repeat: usize) -> any
         "peak memory of evaluate: {:.0} MiB (target < 1024 MiB); with the JSON report: {:.0} MiB",
         table.peak_kib as f64 / 1024.0,
         json.peak_kib as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// The checks (rules x resources) a table report counted: its line
+/// `Checks evaluated (...): 2,309   PASS ...`.
+fn checks_in(report: &str) -> Option<u64> {
+    let line = report.lines().find(|line| line.starts_with("Checks evaluated"))?;
+    let after = line.split_once("):")?.1.trim_start();
+    after.split_whitespace().next()?.replace(',', "").parse().ok()
+}
+
+fn bench_rego(mamori: &Path, data: &Path, policies: &Path, spec: &Spec, repeat: usize) -> anyhow::Result<()> {
+    ensure_inventory(data, spec)?;
+    let policy_count = std::fs::read_dir(policies)
+        .with_context(|| format!("reading {}", policies.display()))?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rego"))
+        .count();
+    let report = std::env::temp_dir().join(format!("mamori-bench-rego-{}.txt", std::process::id()));
+    let run = |args: &[&std::ffi::OsStr]| -> anyhow::Result<(Duration, u64, Option<u64>)> {
+        let mut command = Command::new(mamori);
+        // The inventory right after the subcommand: `--rules` takes every value that follows it.
+        command.arg(args[0]).arg(data).args(&args[1..]);
+        command.stdout(std::fs::File::create(&report)?).stderr(Stdio::inherit());
+        command.env("MAMORI_NO_STORE", "true");
+        let (elapsed, peak) = measure(command)?;
+        Ok((elapsed, peak, checks_in(&std::fs::read_to_string(&report).unwrap_or_default())))
+    };
+    let os = |text: &'static str| std::ffi::OsStr::new(text);
+    let mut parse = Measurement::default();
+    let mut builtin = Measurement::default();
+    let mut rego = Measurement::default();
+    let (mut builtin_checks, mut rego_checks) = (0, 0);
+    for _ in 0..repeat {
+        let (elapsed, peak, _) = run(&[os("inventory")])?;
+        parse.add((elapsed, peak));
+        let (elapsed, peak, checks) = run(&[os("evaluate"), os("--format"), os("table")])?;
+        builtin.add((elapsed, peak));
+        builtin_checks = checks.context("no check count in the built-in rules' report")?;
+        let (elapsed, peak, checks) = run(&[
+            os("evaluate"),
+            os("--format"),
+            os("table"),
+            os("--policies"),
+            policies.as_os_str(),
+            os("--rules"),
+            os("bench-*"),
+            os("org-*"),
+        ])?;
+        rego.add((elapsed, peak));
+        rego_checks = checks.context("no check count in the policies' report")?;
+    }
+    std::fs::remove_file(&report).ok();
+    let counted = Command::new(mamori).args(["inventory", "--json"]).arg(data).output()?;
+    let stats: serde_json::Value = serde_json::from_slice(&counted.stdout).context("mamori inventory --json")?;
+    let items = stats["items"].as_u64().unwrap_or(0);
+    let rules = Command::new(mamori).args(["rules", "list", "--format", "json"]).output()?;
+    let rules: serde_json::Value = serde_json::from_slice(&rules.stdout).context("mamori rules list")?;
+    let rule_count = rules.as_array().map(|r| r.len()).unwrap_or(0);
+
+    println!("mamori Rego policy benchmark (best of {repeat} runs each, 2 worker threads on this machine)");
+    println!(
+        "inventory: {items} configuration items, {} accounts x {} regions, seed {}",
+        spec.accounts, spec.regions, spec.seed
+    );
+    parse.print("parse-only (mamori inventory)", items);
+    builtin.print(&format!("{rule_count} built-in rules"), items);
+    rego.print(&format!("{policy_count} Rego policies"), items);
+    // Reading and decoding the inventory costs the same in both runs: throughput of the
+    // evaluation itself is measured over the time beyond parse-only.
+    let eval = |m: &Measurement| (m.best.as_secs_f64() - parse.best.as_secs_f64()).max(1e-9);
+    let (builtin_eval, rego_eval) = (eval(&builtin), eval(&rego));
+    println!(
+        "evaluation alone (run - parse-only): built-in {:.0} items/s ({} checks, {:.0} checks/s); Rego {:.0} items/s ({} checks, {:.0} checks/s)",
+        items as f64 / builtin_eval,
+        builtin_checks,
+        builtin_checks as f64 / builtin_eval,
+        items as f64 / rego_eval,
+        rego_checks,
+        rego_checks as f64 / rego_eval
+    );
+    println!(
+        "ratio Rego / built-in throughput: {:.3} items/s (evaluation alone), {:.3} checks/s (evaluation alone), {:.3} items/s (whole run)",
+        builtin_eval / rego_eval,
+        (rego_checks as f64 / rego_eval) / (builtin_checks as f64 / builtin_eval),
+        builtin.best.as_secs_f64() / rego.best.as_secs_f64()
     );
     Ok(())
 }

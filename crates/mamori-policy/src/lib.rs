@@ -1,0 +1,202 @@
+//! Custom policies in Rego, evaluated in-process with `regorus`.
+//!
+//! Organizations have rules of their own (tag policies, exemption conventions, network
+//! allow-lists) that no built-in rule can know. This crate lets them write those rules in
+//! Rego, OPA's language, in a directory of `.rego` files, and turns each file into a
+//! [`mamori_rules::Rule`]: its findings then go through the same evaluator, summary, muting
+//! and report formats as the built-in rules, with no special case anywhere downstream.
+//!
+//! A policy is compiled once when loaded and evaluated for every matching item; an error on
+//! one item is an ERROR finding for that item only, and an execution time limit stops a
+//! runaway policy. See [`metadata`] for the metadata convention and [`testing`] for the
+//! test files that sit beside each policy (`mamori policy test`).
+
+mod error;
+pub mod metadata;
+mod policy;
+pub mod testing;
+mod value;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mamori_rules::{catalog, Rule};
+use regorus::Engine;
+
+pub use error::PolicyError;
+pub use metadata::{InputKind, Metadata};
+pub use policy::{EvalError, Outcome, Policy};
+
+/// Resource types the collectors write that no built-in rule reads (the rules' own types are
+/// taken from the catalog): a policy may judge these too.
+const COLLECTED_TYPES: &[&str] = &[
+    "AWS::::Account",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudTrail::Trail",
+    "AWS::EC2::FlowLog",
+    "AWS::EC2::Instance",
+    "AWS::EC2::NetworkAcl",
+    "AWS::EC2::PrefixList",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::VPC",
+    "AWS::EC2::Volume",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::IAM::Group",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::KMS::Key",
+    "AWS::Lambda::Function",
+    "AWS::Organizations::Policy",
+    "AWS::RDS::DBClusterSnapshot",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBSnapshot",
+    "AWS::S3::Bucket",
+];
+
+/// The resource types a policy may name: those of the built-in rules and of the collectors.
+pub fn known_resource_types() -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = COLLECTED_TYPES.iter().map(|t| t.to_string()).collect();
+    for rule in catalog() {
+        known.extend(rule.meta().resource_types.iter().map(|t| t.to_string()));
+    }
+    known.remove(mamori_model::COLLECTION_ERROR_TYPE);
+    known
+}
+
+/// How policies are evaluated.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Wall-clock budget of one evaluation (one item, or one region for region-inventory
+    /// policies); past it the evaluation stops with ERROR and the run goes on.
+    pub time_limit: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { time_limit: Duration::from_secs(1) }
+    }
+}
+
+/// The policies of one or more directories, loaded and compiled.
+pub struct PolicySet {
+    policies: Vec<&'static Policy>,
+}
+
+impl PolicySet {
+    /// Load every `.rego` file under `dirs` (recursively, in path order). Each file is one
+    /// policy, with its own package, `metadata` and `deny`.
+    pub fn load(dirs: &[PathBuf], options: Options) -> Result<PolicySet, PolicyError> {
+        let known = known_resource_types();
+        let builtin: BTreeSet<&str> = catalog().iter().map(|rule| rule.meta().id).collect();
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut policies = Vec::new();
+        for dir in dirs {
+            let files = rego_files(dir)?;
+            if files.is_empty() {
+                return Err(PolicyError::Empty { path: dir.clone() });
+            }
+            for path in files {
+                let policy = load_file(&path, &known, options)?;
+                let id = policy.metadata.id.clone();
+                if builtin.contains(id.as_str()) {
+                    return Err(PolicyError::BuiltinId { path, id });
+                }
+                if let Some(other) = seen.get(&id) {
+                    return Err(PolicyError::DuplicateId { path, id, other: other.clone() });
+                }
+                seen.insert(id, path);
+                // Leaked on purpose: the evaluator's rule set holds `&'static dyn Rule`
+                // (built-in rules are statics), and a policy set is loaded once per process
+                // and used until it exits.
+                policies.push(&*Box::leak(Box::new(policy)));
+            }
+        }
+        Ok(PolicySet { policies })
+    }
+
+    pub fn policies(&self) -> &[&'static Policy] {
+        &self.policies
+    }
+
+    /// The policies as rules of the evaluator.
+    pub fn rules(&self) -> Vec<&'static dyn Rule> {
+        self.policies.iter().map(|policy| *policy as &'static dyn Rule).collect()
+    }
+}
+
+/// The `.rego` files under `dir`, sorted.
+fn rego_files(dir: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&current).map_err(|source| PolicyError::ReadDir { path: current.clone(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| PolicyError::ReadDir { path: current.clone(), source })?;
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rego") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The line and message of a regorus parse error, which reads
+/// `--> <file>:<line>:<col>`, the source excerpt, then `error: <message>`.
+fn error_line(message: &str) -> Option<(u32, String)> {
+    let location = message.lines().find_map(|line| line.trim().strip_prefix("-->"))?;
+    let mut parts = location.trim().rsplitn(3, ':');
+    let _column = parts.next()?;
+    let line = parts.next()?.parse::<u32>().ok()?;
+    let text = message.lines().find_map(|line| line.trim().strip_prefix("error:")).unwrap_or("invalid rego").trim();
+    Some((line, text.to_owned()))
+}
+
+fn load_file(path: &Path, known: &BTreeSet<String>, options: Options) -> Result<Policy, PolicyError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_owned(), source })?;
+    let mut engine = Engine::new();
+    let package = match engine.add_policy(path.display().to_string(), text) {
+        Ok(package) => package,
+        Err(err) => {
+            let message = format!("{err:#}");
+            return Err(match error_line(&message) {
+                Some((line, text)) => PolicyError::Syntax { path: path.to_owned(), line, message: text },
+                None => PolicyError::Compile { path: path.to_owned(), message: first_line(&message) },
+            });
+        }
+    };
+    let compile_error =
+        |err: anyhow::Error| PolicyError::Compile { path: path.to_owned(), message: first_line(&format!("{err:#}")) };
+    // Evaluating `metadata` also prepares (analyses) the modules once, so that every
+    // per-thread clone starts from a prepared engine.
+    let metadata_value = match engine.eval_rule(format!("{package}.metadata")) {
+        Ok(value) => value,
+        Err(err) => {
+            let message = format!("{err:#}");
+            if message.contains("not a valid rule path") || message.contains("not found") {
+                return Err(PolicyError::MissingMetadata { path: path.to_owned() });
+            }
+            return Err(compile_error(err));
+        }
+    };
+    let metadata = Metadata::parse(path, &metadata_value, known)?;
+    // Only a missing rule matters here: with no input, `deny` is simply empty.
+    if let Err(err) = engine.eval_rule(format!("{package}.deny")) {
+        if format!("{err:#}").contains("not a valid rule path") {
+            return Err(PolicyError::MissingDeny { path: path.to_owned() });
+        }
+    }
+    Ok(Policy::new(path, metadata, engine, &package, options.time_limit))
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("unknown error").to_owned()
+}
