@@ -8,8 +8,12 @@
 //!
 //! [`FaultProxy`] goes between the SDK and the server and injects throttling,
 //! server errors, slow answers and permanent failures (see [`proxy`]).
+//!
+//! [`webhook::Recorder`] is a webhook endpoint that records what it receives and fails on
+//! demand, for the notification tests.
 
 pub mod proxy;
+pub mod webhook;
 
 pub use proxy::{FaultProxy, FaultProxyBuilder, FaultRule, ProxyError, ProxyStats, RequestInfo};
 
@@ -134,6 +138,7 @@ impl MotoServer {
 
     /// An SDK configuration pointing at this server, with the test credentials
     /// and region us-east-1.
+    #[cfg(feature = "sdk")]
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         test_sdk_config(&self.endpoint_url()).await
     }
@@ -154,6 +159,7 @@ fn free_port() -> u16 {
 }
 
 /// An SDK configuration for `endpoint_url` with the test credentials and region us-east-1.
+#[cfg(feature = "sdk")]
 async fn test_sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint_url)

@@ -621,6 +621,7 @@ impl FaultProxy {
     /// An SDK configuration pointing at the proxy, with the test credentials and
     /// region us-east-1 (as [`MotoServer::sdk_config`]). Tune retries with
     /// `into_builder().retry_config(..)`.
+    #[cfg(feature = "sdk")]
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         crate::test_sdk_config(&self.endpoint_url()).await
     }
