@@ -80,6 +80,22 @@ pub struct CollectArgs {
 }
 
 impl CollectArgs {
+    /// What an audit covers, for the findings history's "same scope" comparisons: the
+    /// accounts source, regions, collectors and profile; not the endpoint or the role, which
+    /// say how the same accounts are reached.
+    pub fn scope(&self) -> serde_json::Value {
+        let accounts = match AccountSource::parse(&self.accounts) {
+            AccountSource::Csv(path) => std::fs::canonicalize(&path).unwrap_or(path).display().to_string(),
+            _ => self.accounts.clone(),
+        };
+        serde_json::json!({
+            "accounts": accounts,
+            "regions": self.regions,
+            "collectors": self.collectors,
+            "profile": self.profile,
+        })
+    }
+
     fn options(&self) -> anyhow::Result<(SdkOptions, CollectOptions)> {
         let target = match (&self.role_name, &self.role_arn_template) {
             (Some(name), None) => Some(RoleTarget::Name(name.clone())),

@@ -7,6 +7,13 @@
 //! configuration): the message names the file, line or field.
 
 mod collect_cmd;
+mod dashboard_cmd;
+mod exceptions_cmd;
+mod export_cmd;
+mod frameworks_cmd;
+mod history_cmd;
+mod notify_cmd;
+mod policy_cmd;
 mod rules_cmd;
 mod secrets;
 
@@ -35,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: rules_cmd::RulesCommand,
     },
+    /// Custom Rego policies: run their tests.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
     /// Evaluate an inventory (AWS Config items, snapshots, API results; JSON Lines, .gz,
     /// directories) and print the organization-wide view or a report.
     Evaluate(EvaluateArgs),
@@ -45,10 +57,35 @@ enum Command {
     /// Collect an inventory from AWS: accounts, regions, every resource the rules read.
     Collect(CollectCommand),
     /// Collect from AWS and evaluate in one go: the organization-wide view of live accounts.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Print the least-privilege read-only IAM policy of the audit role, or a CloudFormation
     /// template creating the role.
     IamPolicy(IamPolicyArgs),
+    /// The runs recorded in the findings history.
+    Runs {
+        #[command(subcommand)]
+        command: history_cmd::RunsCommand,
+    },
+    /// What changed between two runs of the same scope, by owner and account.
+    Diff(history_cmd::DiffArgs),
+    /// Write a recorded run as a self-contained HTML dashboard (score, trend, heatmap,
+    /// failing checks with search and drill-down).
+    Report(dashboard_cmd::DashboardArgs),
+    /// Export a recorded run: to AWS Security Hub (ASFF) or as OCSF findings.
+    Export {
+        #[command(subcommand)]
+        command: export_cmd::ExportCommand,
+    },
+    /// Owner notifications: list the pending ones, or send them now.
+    Notify {
+        #[command(subcommand)]
+        command: notify_cmd::NotifyCommand,
+    },
+    /// Check exceptions files.
+    Exceptions {
+        #[command(subcommand)]
+        command: exceptions_cmd::ExceptionsCommand,
+    },
 }
 
 #[derive(Args)]
@@ -114,6 +151,10 @@ struct ReportArgs {
     /// Configuration file (default: ./mamori.toml when it exists).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Directory of custom Rego policies, evaluated with the built-in rules; added to
+    /// `[policies] dirs`.
+    #[arg(long = "policies", value_name = "DIR")]
+    policies: Vec<PathBuf>,
     /// table (organization view), json, csv, ocsf (Security Lake), asff (Security Hub).
     #[arg(long, default_value = "table", value_parser = Format::NAMES)]
     format: String,
@@ -126,6 +167,19 @@ struct ReportArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    store: history_cmd::StoreArgs,
+    #[command(flatten)]
+    notify: notify_cmd::NotifyArgs,
+    /// Exceptions file (YAML): matching failures become MUTED; replaces `[exceptions] file`.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// Also give the per-control result of a framework: cis-aws-3.0, aws-fsbp, or a file.
+    #[arg(long, value_name = "ID|FILE")]
+    framework: Option<String>,
+    /// Write the framework's per-control result as JSON to this file.
+    #[arg(long, value_name = "FILE", requires = "framework")]
+    framework_output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -143,12 +197,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Rules { command } => rules_cmd::run(command),
+        Command::Policy { command } => policy_cmd::run(command),
         Command::Evaluate(args) => evaluate(args),
         Command::Inventory(args) => inventory(args),
         Command::Secrets(args) => secrets::run(args),
         Command::Collect(args) => collect_cmd::collect(args.collect, args.output),
-        Command::Audit(args) => audit(args),
+        Command::Audit(args) => audit(*args),
         Command::IamPolicy(args) => iam_policy(args),
+        Command::Runs { command } => history_cmd::runs(command),
+        Command::Diff(args) => history_cmd::diff(args),
+        Command::Export { command } => export_cmd::run(command),
+        Command::Report(args) => dashboard_cmd::run(args),
+        Command::Exceptions { command } => exceptions_cmd::run(command),
+        Command::Notify { command } => notify_cmd::run(command),
     };
     match result {
         Ok(code) => code,
@@ -172,12 +233,21 @@ fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    report(&args.inputs, args.report)
+    report(&args.inputs, history_cmd::ScopeSource::Inventory(&args.inputs), args.report)
 }
 
 fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // Check the evaluation options before spending minutes collecting.
-    load_config(args.report.config.as_deref())?;
+    let mut config = load_config(args.report.config.as_deref())?;
+    config.select = args.report.rules.clone();
+    config.exclude = args.report.exclude_rules.clone();
+    config.policy_dirs = args.report.policies.clone();
+    let mut rules = config.rule_set()?;
+    exceptions_cmd::attach(args.report.exceptions.as_deref(), &config, &mut rules)?;
+    if let Some(name) = &args.report.framework {
+        frameworks_cmd::resolve(name, &rules)?;
+    }
+    notify_cmd::Notifier::prepare(&config, &args.report.notify.delivery)?;
     let temporary;
     let dir = match &args.inventory {
         Some(dir) => dir.clone(),
@@ -187,7 +257,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     collect_cmd::collect_into(&args.collect, &dir)?;
-    report(&[dir], args.report)
+    report(&[dir], history_cmd::ScopeSource::Audit(args.collect.scope()), args.report)
 }
 
 fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
@@ -209,10 +279,11 @@ fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(inputs: &[PathBuf], args: ReportArgs) -> anyhow::Result<ExitCode> {
+fn report(inputs: &[PathBuf], scope: history_cmd::ScopeSource<'_>, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(args.config.as_deref())?;
     config.select = args.rules;
     config.exclude = args.exclude_rules;
+    config.policy_dirs = args.policies;
     for flag in &args.params {
         config.params.push(parse_param_flag(flag).map_err(|err| anyhow::anyhow!("--param {err}"))?);
     }
@@ -220,13 +291,29 @@ fn report(inputs: &[PathBuf], args: ReportArgs) -> anyhow::Result<ExitCode> {
         Some(text) => Some(text.parse::<Severity>().context("--fail-on")?),
         None => config.fail_on()?,
     };
-    let rules = config.rule_set()?;
+    let mut rules = config.rule_set()?;
+    let exceptions = exceptions_cmd::attach(args.exceptions.as_deref(), &config, &mut rules)?;
+    let framework = args.framework.as_deref().map(|name| frameworks_cmd::resolve(name, &rules)).transpose()?;
     let format = Format::parse(&args.format).expect("clap restricts --format");
     let destination = match args.output {
         Some(path) => Destination::File(path),
         None => Destination::Stdout,
     };
-    let outcome = mamori_engine::evaluate_to_report(inputs, &rules, format, &destination, threads(args.threads))?;
+    let options =
+        serde_json::json!({ "params": args.params, "format": args.format, "failOn": fail_on.map(|s| s.as_str()) });
+    let threads = threads(args.threads);
+    let notifier = notify_cmd::Notifier::prepare(&config, &args.notify.delivery)?;
+    let (outcome, recorded) = history_cmd::evaluate_recorded(
+        &args.store,
+        &config,
+        scope,
+        inputs,
+        &rules,
+        format,
+        &destination,
+        threads,
+        options,
+    )?;
     if let Destination::File(path) = &destination {
         let checks = &outcome.summary.checks;
         eprintln!(
@@ -237,6 +324,26 @@ fn report(inputs: &[PathBuf], args: ReportArgs) -> anyhow::Result<ExitCode> {
             path.display()
         );
     }
+    // The extra sections go after the report, and never into a machine-readable report on
+    // standard output.
+    let mut extra: Box<dyn std::io::Write> = match (&destination, format) {
+        (Destination::Stdout, Format::Table) | (Destination::File(_), _) => Box::new(std::io::stdout()),
+        _ => Box::new(std::io::stderr()),
+    };
+    if let Some(exceptions) = &exceptions {
+        exceptions_cmd::warn(exceptions, &rules);
+        if format == Format::Table {
+            exceptions_cmd::render(exceptions, &rules, &mut extra)?;
+        }
+    }
+    if let Some(framework) = &framework {
+        let report = frameworks_cmd::evaluate(framework, &outcome.summary);
+        match &args.framework_output {
+            Some(path) => frameworks_cmd::write_json(&report, path)?,
+            None => frameworks_cmd::render(&report, &mut extra)?,
+        }
+    }
+    notifier.after_run(recorded.as_ref(), &rules, &args.notify, &mut extra)?;
     let failing = fail_on.is_some_and(|threshold| outcome.has_findings_at_or_above(threshold));
     Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -67,6 +67,7 @@ fn audit(endpoint: &str, extra: &[&str]) -> Audit {
     let report = dir.path().join("report.json");
     let inventory = dir.path().join("inventory");
     let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_NO_STORE", "1")
         .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations"])
         .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress"])
         .args(if extra.contains(&"--regions") { &[][..] } else { &["--regions", REGIONS][..] })
@@ -341,6 +342,7 @@ fn least_privilege_policy_is_enough() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .env("MAMORI_NO_STORE", "1")
         .args(["audit", "--endpoint-url", &server.endpoint_url(), "--accounts", "organizations"])
         .args([
             "--role-name",
@@ -384,4 +386,266 @@ fn least_privilege_policy_is_enough() {
     assert!(errors.is_empty(), "errors under the printed policy:\n{}", errors.join("\n"));
     let accounts: BTreeSet<&str> = findings.iter().map(|f| f["accountId"].as_str().unwrap()).collect();
     assert_eq!(accounts.len(), seeded.accounts.iter().filter(|a| a.status == "ACTIVE").count(), "{stderr}");
+}
+
+/// A member account's SDK configuration, through the organization's access role.
+async fn member_config(config: &aws_config::SdkConfig, account: &str) -> aws_config::SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(config)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole"))
+        .role_session_name("test-change")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials.unwrap();
+    config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new(
+                c.access_key_id,
+                c.secret_access_key,
+                Some(c.session_token),
+                None,
+                "change",
+            ),
+        ))
+        .build()
+}
+
+/// An audit recorded in the findings history `db`, with owners and webhooks from `config`.
+fn recorded_audit(endpoint: &str, db: &Path, config: &Path, webhooks: &[(&str, String)], extra: &[&str]) -> Audit {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    command
+        .env_remove("MAMORI_NO_STORE")
+        .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations", "--regions", REGIONS])
+        .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress", "--retry-backoff-ms", "20"])
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .arg("--db")
+        .arg(db)
+        .arg("--config")
+        .arg(config)
+        .args(extra)
+        .env("AWS_ACCESS_KEY_ID", mamori_testkit::TEST_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", mamori_testkit::TEST_SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL");
+    for (variable, url) in webhooks {
+        command.env(variable, url);
+    }
+    let output = command.output().expect("mamori runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
+    assert!(code == 0, "mamori audit failed ({code}): {stderr}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let mut findings: Vec<Finding> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            Finding {
+                rule: text("ruleId"),
+                account: text("accountId"),
+                region: text("region"),
+                resource: text("resourceId"),
+                status: text("status"),
+                message: text("message"),
+            }
+        })
+        .collect();
+    findings.sort();
+    Audit { code, stderr, findings, run: Value::Null }
+}
+
+/// (kind, rule, account, region, resource) of every change between two audits, worked out
+/// from their reports alone.
+fn changes_between(before: &Audit, after: &Audit) -> BTreeSet<(String, String, String, String, String)> {
+    let (before, after) = (before.by_key(), after.by_key());
+    let mut changes = BTreeSet::new();
+    let keys: BTreeSet<_> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let old = before.get(key).map(|(status, _)| status.as_str());
+        let new = after.get(key).map(|(status, _)| status.as_str());
+        let kind = match (old, new) {
+            (Some("FAIL"), Some("FAIL")) => continue,
+            (_, Some("FAIL")) => "new_failure",
+            (Some("FAIL"), _) => "resolved",
+            (Some(a), Some(b)) if a == b => continue,
+            (_, Some("ERROR")) => "new_error",
+            (Some("ERROR"), _) => "error_cleared",
+            _ => continue,
+        };
+        changes.insert((kind.to_owned(), key.0.clone(), key.1.clone(), key.2.clone(), key.3.clone()));
+    }
+    changes
+}
+
+/// The changes one JSON webhook request carried.
+fn notified(request: &mamori_testkit::webhook::Recorded) -> BTreeSet<(String, String, String, String, String)> {
+    let document = request.json();
+    document["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (text("kind"), text("rule_id"), text("account_id"), text("region"), text("resource_id"))
+        })
+        .collect()
+}
+
+/// Issue 4's scenario, live: two audits of the emulated organization with changes in between
+/// give the right transitions; each owner whose accounts changed gets exactly one message
+/// with exactly their changes; an owner whose webhook fails gets the message with the next
+/// run, once; nobody is told anything twice.
+#[test]
+fn two_audits_notify_each_owner_of_exactly_their_changes() {
+    use mamori_testkit::webhook::{Recorder, Reply};
+
+    let Some(server) = MotoServer::start() else { return };
+    let seeded = seed(&server, 2);
+    let proxy = emulator_proxy(&server).start().unwrap();
+    let endpoint = proxy.endpoint_url();
+    let members: Vec<&str> =
+        seeded.accounts.iter().filter(|a| a.status == "ACTIVE" && !a.management).map(|a| a.id.as_str()).collect();
+    let (team_a, team_b) = (members[0], members[1]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let config = dir.path().join("mamori.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[owners]\ndefault_target = \"security\"\n\
+             [owners.account.{team_a}]\nowner = \"team-a\"\ntarget = \"team-a\"\n\
+             [owners.account.{team_b}]\nowner = \"team-b\"\ntarget = \"team-b\"\n\
+             [notify.targets.team-a]\nkind = \"json\"\n\
+             [notify.targets.team-b]\nkind = \"json\"\n\
+             [notify.targets.security]\nkind = \"json\"\n"
+        ),
+    )
+    .unwrap();
+    let (hook_a, hook_b, hook_security) = (Recorder::start(vec![]), Recorder::start(vec![]), Recorder::start(vec![]));
+    let webhooks = [
+        ("MAMORI_WEBHOOK_TEAM_A", hook_a.url("/hooks/team-a/SECRETTOKEN")),
+        ("MAMORI_WEBHOOK_TEAM_B", hook_b.url("/hooks/team-b/SECRETTOKEN")),
+        ("MAMORI_WEBHOOK_SECURITY", hook_security.url("/hooks/security/SECRETTOKEN")),
+    ];
+
+    let first = recorded_audit(&endpoint, &db, &config, &webhooks, &[]);
+    let total_requests = || hook_a.requests().len() + hook_b.requests().len() + hook_security.requests().len();
+    assert_eq!(total_requests(), 0, "a first run has nothing to compare with");
+
+    // Changes: in team A's account one failure is fixed and one is made; in team B's account
+    // one is made; nothing changes in the management account.
+    let find = |account: &str, rule: &str, status: &str, region: Option<&str>| -> String {
+        first
+            .findings
+            .iter()
+            .find(|f| {
+                f.account == account && f.rule == rule && f.status == status && region.is_none_or(|r| f.region == r)
+            })
+            .unwrap_or_else(|| panic!("the seeded {account} has no {status} {rule}"))
+            .resource
+            .clone()
+    };
+    let unversioned = find(team_a, "s3-bucket-versioning-enabled", "FAIL", None);
+    let closed_group = find(team_a, "restricted-ssh", "PASS", Some("us-east-1"));
+    let versioned = find(team_b, "s3-bucket-versioning-enabled", "PASS", None);
+    let runtime = mamori_aws::runtime().unwrap();
+    runtime.block_on(async {
+        let config = server.sdk_config().await;
+        let a = member_config(&config, team_a).await;
+        let versioning = |status| aws_sdk_s3::types::VersioningConfiguration::builder().status(status).build();
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&a).force_path_style(true).build());
+        s3.put_bucket_versioning()
+            .bucket(&unversioned)
+            .versioning_configuration(versioning(aws_sdk_s3::types::BucketVersioningStatus::Enabled))
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_ec2::Client::new(&a)
+            .authorize_security_group_ingress()
+            .group_id(&closed_group)
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+        let b = member_config(&config, team_b).await;
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&b).force_path_style(true).build());
+        s3.put_bucket_versioning()
+            .bucket(&versioned)
+            .versioning_configuration(versioning(aws_sdk_s3::types::BucketVersioningStatus::Suspended))
+            .send()
+            .await
+            .unwrap();
+    });
+
+    // Run 2: team A's webhook is down (it answers 503 to everything), team B's works.
+    hook_a.set_script(vec![], Reply::status(503, "unavailable"));
+    let second = recorded_audit(&endpoint, &db, &config, &webhooks, &["--notify-deadline", "3"]);
+    let expected = changes_between(&first, &second);
+    let of = |account: &str| -> BTreeSet<_> { expected.iter().filter(|c| c.2 == account).cloned().collect() };
+    let has = |account: &str, kind: &str, rule: &str, resource: &str| {
+        of(account).iter().any(|c| c.0 == kind && c.1 == rule && c.4 == resource)
+    };
+    assert!(has(team_a, "resolved", "s3-bucket-versioning-enabled", &unversioned), "{expected:?}");
+    assert!(has(team_a, "new_failure", "restricted-ssh", &closed_group), "{expected:?}");
+    assert!(has(team_b, "new_failure", "s3-bucket-versioning-enabled", &versioned), "{expected:?}");
+    assert_eq!(
+        expected.len(),
+        of(team_a).len() + of(team_b).len(),
+        "only the two member accounts changed: {expected:?}"
+    );
+
+    let delivered_b = hook_b.requests();
+    assert_eq!(delivered_b.len(), 1, "team B: exactly one message");
+    assert_eq!(notified(&delivered_b[0]), of(team_b), "team B: exactly their changes");
+    assert!(hook_a.requests().iter().all(|r| r.path.ends_with("SECRETTOKEN")), "team A's webhook was tried");
+    assert!(!hook_a.requests().is_empty());
+    assert!(hook_security.requests().is_empty(), "nothing changed in the management account");
+    assert!(second.stderr.contains("team-a") && !second.stderr.contains("SECRETTOKEN"), "{}", second.stderr);
+
+    // The store's transitions are the same changes.
+    let diff = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["diff", "--format", "json", "--db"])
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stderr));
+    let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let transitions: BTreeSet<(String, String, String, String, String)> = diff["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] != "STILL_FAILING")
+        .map(|t| {
+            let text = |k: &str| t[k].as_str().unwrap_or_default().to_owned();
+            (text("kind").to_ascii_lowercase(), text("ruleId"), text("accountId"), text("region"), text("resourceId"))
+        })
+        .collect();
+    assert_eq!(transitions, expected);
+
+    // Run 3, no change, team A's webhook back: the pending message arrives once, with exactly
+    // team A's changes of run 2; team B and security hear nothing more.
+    let failed_attempts = hook_a.requests().len();
+    hook_a.set_script(vec![], Reply::status(200, "ok"));
+    let third = recorded_audit(&endpoint, &db, &config, &webhooks, &[]);
+    assert_eq!(changes_between(&second, &third), BTreeSet::new(), "nothing changed between runs 2 and 3");
+    let delivered_a: Vec<_> = hook_a.requests().into_iter().skip(failed_attempts).collect();
+    assert_eq!(delivered_a.len(), 1, "team A: exactly one message, sent by the next run");
+    assert_eq!(notified(&delivered_a[0]), of(team_a), "team A: exactly their changes");
+    assert_eq!(hook_b.requests().len(), 1, "team B's message is not sent twice");
+    assert!(hook_security.requests().is_empty());
+    let stored = std::fs::read(&db).unwrap();
+    assert!(!stored.windows(b"SECRETTOKEN".len()).any(|w| w == b"SECRETTOKEN"), "no webhook URL in the store");
 }

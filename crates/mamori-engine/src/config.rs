@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 use mamori_model::Severity;
-use mamori_rules::{catalog, find, ActiveRule, ParamError, Params, Rule, RuleSet};
+use mamori_rules::{catalog, ActiveRule, ParamError, Params, Rule, RuleSet};
 use serde::Deserialize;
 
 /// Why the configuration was refused.
@@ -39,6 +39,8 @@ pub enum ConfigError {
     Param { origin: String, source: ParamError },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
+    #[error(transparent)]
+    Policy(#[from] mamori_policy::PolicyError),
     #[error("no rule is selected")]
     NothingSelected,
 }
@@ -50,6 +52,47 @@ pub struct ConfigFile {
     pub evaluate: EvaluateSection,
     #[serde(default)]
     pub rule: BTreeMap<String, RuleSection>,
+    /// `[exceptions]`: the exceptions file (see `mamori-compliance`).
+    #[serde(default)]
+    pub exceptions: ExceptionsSection,
+    /// `[store]`: where the findings history is kept.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// `[owners]`: account owners and notification targets (see [`crate::owners`]).
+    #[serde(default)]
+    pub owners: crate::owners::OwnersSection,
+    /// `[notify]`: notification targets by name (see [`crate::notify`]).
+    #[serde(default)]
+    pub notify: crate::notify::NotifySection,
+    /// `[policies]`: directories of custom Rego policies (see `mamori-policy`).
+    #[serde(default)]
+    pub policies: PoliciesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesSection {
+    /// Directories of `.rego` policies, relative to the config file.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Wall-clock limit of one policy evaluation, in milliseconds (default 1000).
+    pub time_limit_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// The SQLite database of the findings history (relative paths are relative to the
+    /// directory of `mamori.toml`).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionsSection {
+    /// The exceptions file (YAML; relative paths are relative to the directory of
+    /// `mamori.toml`).
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +125,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `--param RULE.NAME=VALUE`, applied over the file's params.
     pub params: Vec<(String, String, String)>,
+    /// `--policies DIR`: custom policy directories, added to `[policies] dirs`.
+    pub policy_dirs: Vec<PathBuf>,
 }
 
 impl Config {
@@ -101,6 +146,33 @@ impl Config {
         }
     }
 
+    /// `[store] path`, relative to the configuration file's directory.
+    pub fn store_path(&self) -> Option<PathBuf> {
+        let path = self.file.store.path.as_ref()?;
+        let base = self.origin.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty());
+        Some(match base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.clone(),
+        })
+    }
+
+    /// `[owners]`, checked.
+    pub fn owners(&self) -> Result<&crate::owners::OwnersSection, ConfigError> {
+        crate::owners::validate(&self.file.owners)
+            .map_err(|message| ConfigError::Invalid { origin: self.origin(), message })?;
+        Ok(&self.file.owners)
+    }
+
+    /// `[exceptions] file`, relative to the configuration file's directory.
+    pub fn exceptions_file(&self) -> Option<PathBuf> {
+        let path = self.file.exceptions.file.as_ref()?;
+        let base = self.origin.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty());
+        Some(match base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.clone(),
+        })
+    }
+
     /// `--fail-on` from the file, if set.
     pub fn fail_on(&self) -> Result<Option<Severity>, ConfigError> {
         self.file
@@ -116,8 +188,27 @@ impl Config {
             .transpose()
     }
 
+    /// The custom policies of `[policies] dirs` and `--policies`, loaded and compiled.
+    pub fn policies(&self) -> Result<Vec<&'static dyn Rule>, ConfigError> {
+        let base = self.origin.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
+        let mut dirs: Vec<PathBuf> = self.file.policies.dirs.iter().map(|dir| base.join(dir)).collect();
+        dirs.extend(self.policy_dirs.iter().cloned());
+        if dirs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut options = mamori_policy::Options::default();
+        if let Some(ms) = self.file.policies.time_limit_ms {
+            options.time_limit = std::time::Duration::from_millis(ms.max(1));
+        }
+        Ok(mamori_policy::PolicySet::load(&dirs, options)?.rules())
+    }
+
     /// Build the rule set: selection, then per-rule enablement, severity and parameters.
+    /// Custom policies are rules like the built-in ones, after them.
     pub fn rule_set(&self) -> Result<RuleSet, ConfigError> {
+        let mut known: Vec<&'static dyn Rule> = catalog().to_vec();
+        known.extend(self.policies()?);
+        let find = |id: &str| known.iter().find(|rule| rule.meta().id == id);
         let origin = self.origin();
         let (select, select_origin) = if !self.select.is_empty() {
             (self.select.clone(), "--rules".to_owned())
@@ -127,9 +218,9 @@ impl Config {
                 format!("{origin} [evaluate] rules"),
             )
         };
-        let select = matchers(&select, &select_origin)?;
-        let mut exclude = matchers(&self.file.evaluate.exclude, &format!("{origin} [evaluate] exclude"))?;
-        exclude.extend(matchers(&self.exclude, "--exclude-rules")?);
+        let select = matchers(&select, &select_origin, &known)?;
+        let mut exclude = matchers(&self.file.evaluate.exclude, &format!("{origin} [evaluate] exclude"), &known)?;
+        exclude.extend(matchers(&self.exclude, "--exclude-rules", &known)?);
 
         for id in self.file.rule.keys() {
             if find(id).is_none() {
@@ -145,7 +236,7 @@ impl Config {
         }
 
         let mut active = Vec::new();
-        for rule in catalog() {
+        for rule in &known {
             let meta = rule.meta();
             let section = self.file.rule.get(meta.id);
             let selected = select.iter().any(|m| m.matcher.is_match(meta.id))
@@ -224,7 +315,7 @@ struct RuleMatcher {
 
 /// Compile rule patterns. A pattern without wildcards must be an existing rule id; a pattern
 /// with wildcards must match at least one rule, so a typo never silently selects nothing.
-fn matchers(patterns: &[String], origin: &str) -> Result<Vec<RuleMatcher>, ConfigError> {
+fn matchers(patterns: &[String], origin: &str, known: &[&'static dyn Rule]) -> Result<Vec<RuleMatcher>, ConfigError> {
     patterns
         .iter()
         .map(|pattern| {
@@ -234,7 +325,7 @@ fn matchers(patterns: &[String], origin: &str) -> Result<Vec<RuleMatcher>, Confi
                 message: err.kind().to_string(),
             })?;
             let matcher = glob.compile_matcher();
-            if !catalog().iter().any(|rule| matcher.is_match(rule.meta().id)) {
+            if !known.iter().any(|rule| matcher.is_match(rule.meta().id)) {
                 let has_wildcard = pattern.contains(['*', '?', '[', '{']);
                 return Err(if has_wildcard {
                     ConfigError::NoMatch { origin: origin.to_owned(), pattern: pattern.clone() }

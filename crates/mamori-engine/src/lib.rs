@@ -6,6 +6,8 @@
 //! never calls AWS.
 
 pub mod config;
+pub mod notify;
+pub mod owners;
 pub mod pipeline;
 pub mod report;
 pub mod summary;
@@ -55,17 +57,38 @@ pub fn evaluate_to_report(
     destination: &Destination,
     threads: usize,
 ) -> Result<Outcome, EvaluateError> {
+    evaluate_to_report_observed(inputs, rules, format, destination, threads, None)
+}
+
+/// [`evaluate_to_report`], also showing every finding, in input order, to `observer` (the
+/// findings history records them). The observer sees findings of a run that may still fail:
+/// it must keep them provisional until this returns `Ok`.
+pub fn evaluate_to_report_observed(
+    inputs: &[PathBuf],
+    rules: &RuleSet,
+    format: Format,
+    destination: &Destination,
+    threads: usize,
+    mut observer: Option<&mut dyn FnMut(&Finding)>,
+) -> Result<Outcome, EvaluateError> {
+    let observer_present = observer.is_some();
     let mut writer = ReportWriter::new(format, rules)?;
     let mut write_error = None;
+    let table = format == Format::Table;
     let mut write = |finding: Finding| {
-        if write_error.is_none() {
+        if let Some(observer) = observer.as_mut() {
+            observer(&finding);
+        }
+        if write_error.is_none() && !table {
             if let Err(err) = writer.write(&finding) {
                 write_error = Some(err);
             }
         }
     };
-    // The table view needs only the summary: the findings need not leave the workers.
-    let sink: Option<&mut dyn FnMut(Finding)> = if format == Format::Table { None } else { Some(&mut write) };
+    // The table view needs only the summary: unless observed, the findings need not leave
+    // the workers.
+    let needs_findings = !table || observer_present;
+    let sink: Option<&mut dyn FnMut(Finding)> = if needs_findings { Some(&mut write) } else { None };
     let (stats, builder) = pipeline::evaluate(inputs, rules, threads, sink)?;
     if let Some(err) = write_error {
         return Err(err.into());

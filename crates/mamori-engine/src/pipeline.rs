@@ -39,6 +39,8 @@ pub struct InventoryStats {
     pub regions: BTreeSet<String>,
     /// Account names from `AWS::::Account` records.
     pub account_names: BTreeMap<String, String>,
+    /// Names, tags and what the accounts source said, from `AWS::::Account` records.
+    pub account_details: BTreeMap<String, crate::owners::AccountDetails>,
 }
 
 impl InventoryStats {
@@ -55,6 +57,14 @@ impl InventoryStats {
         self.accounts.extend(other.accounts);
         self.regions.extend(other.regions);
         self.account_names.extend(other.account_names);
+        for (id, details) in other.account_details {
+            match self.account_details.get_mut(&id) {
+                Some(known) => known.absorb(details),
+                None => {
+                    self.account_details.insert(id, details);
+                }
+            }
+        }
     }
 
     fn count(&mut self, item: &ConfigItem, kind: ItemKind, by_type: &mut HashMap<String, u64>) {
@@ -84,6 +94,13 @@ impl InventoryStats {
         if item.resource_type == ACCOUNT_TYPE {
             if let Some(name) = &item.resource_name {
                 self.account_names.entry(item.account_id.clone()).or_insert_with(|| name.clone());
+            }
+            let details = crate::owners::AccountDetails::from_item(item);
+            match self.account_details.get_mut(&item.account_id) {
+                Some(known) => known.absorb(details),
+                None => {
+                    self.account_details.insert(item.account_id.clone(), details);
+                }
             }
         }
     }

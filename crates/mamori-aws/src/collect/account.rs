@@ -26,6 +26,9 @@ pub(crate) fn records(
             if !errors.is_empty() {
                 supplementary.insert("mamoriCollectionErrors".into(), Value::Object(errors));
             }
+            if let Some(details) = source_details(account) {
+                supplementary.insert("mamoriAccountDetails".into(), details);
+            }
             ConfigItem {
                 resource_type: ACCOUNT_TYPE.into(),
                 resource_id: account.id.clone(),
@@ -42,4 +45,21 @@ pub(crate) fn records(
             }
         })
         .collect()
+}
+
+/// What the accounts source (the CSV) said about the account, so that evaluating the
+/// inventory later can tell owners and notification targets (mamori-engine's `owners`).
+fn source_details(account: &Account) -> Option<Value> {
+    let mut details = Map::new();
+    if let Some(owner) = &account.owner {
+        details.insert("owner".into(), Value::String(owner.clone()));
+    }
+    if let Some(email) = &account.email {
+        details.insert("email".into(), Value::String(email.clone()));
+    }
+    if !account.columns.is_empty() {
+        let columns = account.columns.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        details.insert("columns".into(), Value::Object(columns));
+    }
+    (!details.is_empty()).then_some(Value::Object(details))
 }

@@ -19,7 +19,7 @@ use mamori_rules::{RuleMeta, RuleSet};
 
 use crate::summary::Summary;
 
-pub use exports::asff_finding;
+pub use exports::{asff_finding, ocsf_finding};
 
 /// The output formats of `mamori evaluate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,108 @@
+//! `mamori report [RUN]`: a recorded run as the self-contained HTML dashboard.
+//!
+//! The store has what the page shows: the run's findings, its accounts with their owners,
+//! and the earlier runs of the same scope for the trend. `mamori-dashboard` does the
+//! aggregation and the page; this module only reads the store into it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use mamori_dashboard::{Checks, DashboardBuilder, SeverityCounts, TrendPoint};
+use mamori_model::{time::rfc3339, Finding, Severity};
+use mamori_store::{RunState, RunSummary};
+
+use crate::export_cmd::chosen_run;
+use crate::history_cmd::{open_for_reading, ReadArgs};
+
+#[derive(Args)]
+pub struct DashboardArgs {
+    /// The run to show (default: the latest complete run).
+    #[arg(value_name = "RUN")]
+    run: Option<String>,
+    #[command(flatten)]
+    store: ReadArgs,
+    /// Where the HTML file is written.
+    #[arg(long, short, default_value = "mamori-report.html")]
+    output: PathBuf,
+    /// The name shown at the top of the page.
+    #[arg(long, default_value = "AWS organization")]
+    title: String,
+    /// Earlier runs of the same scope shown in the trend.
+    #[arg(long, default_value_t = 30)]
+    trend: usize,
+}
+
+fn time(ms: i64) -> String {
+    rfc3339(ms.div_euclid(1000))
+}
+
+fn trend_point(run: &RunSummary) -> TrendPoint {
+    let checks =
+        Checks { pass: run.counts.pass, fail: run.counts.fail, error: run.counts.error, muted: run.counts.muted };
+    let mut failing = SeverityCounts::default();
+    for (name, count) in &run.fail_by_severity {
+        if let Ok(severity) = name.parse::<Severity>() {
+            failing.set(severity, *count);
+        }
+    }
+    TrendPoint::new(run.id.to_string(), time(run.finished_at.unwrap_or(run.started_at)), checks, failing)
+}
+
+pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
+    let store = open_for_reading(&args.store)?;
+    let run = chosen_run(&store, args.run.as_deref())?;
+    let mut builder = DashboardBuilder::new(args.title, run.id.to_string());
+    builder.run_times(Some(time(run.started_at)), run.finished_at.map(time)).scope(run.scope_label.clone());
+    let earlier: Vec<RunSummary> = store
+        .runs()?
+        .into_iter()
+        .filter(|other| other.scope == run.scope && other.id < run.id && other.state == RunState::Complete)
+        .collect();
+    for other in earlier.iter().skip(earlier.len().saturating_sub(args.trend)) {
+        builder.earlier_run(trend_point(other));
+    }
+    if let Some(statistics) = &run.statistics {
+        let accounts = statistics["accounts"].as_u64();
+        let regions = statistics["regions"].as_array().map(|regions| regions.len() as u64);
+        if let (Some(accounts), Some(regions)) = (accounts, regions) {
+            builder.inventory_counts(accounts, regions);
+        }
+    }
+    for account in store.accounts(run.id)? {
+        builder.account(&account.id, account.name, account.owner);
+    }
+    store.for_each_finding(run.id, |stored| {
+        builder.add(&Finding {
+            rule_id: Arc::from(stored.rule_id),
+            status: stored.status,
+            severity: stored.severity,
+            account_id: Arc::from(stored.account_id),
+            region: Arc::from(stored.region),
+            resource_type: Arc::from(stored.resource_type),
+            resource_id: Arc::from(stored.resource_id),
+            resource_arn: stored.resource_arn.map(Arc::from),
+            message: stored.message,
+        })
+    })?;
+    let data = builder.finish();
+    let html = mamori_dashboard::render(&data);
+    // Written beside the target and renamed: a failed write leaves no half page.
+    let path = &args.output;
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mut staged =
+        tempfile::NamedTempFile::new_in(directory).with_context(|| format!("cannot write `{}`", path.display()))?;
+    staged.write_all(html.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
+    staged.persist(path).map_err(|err| err.error).with_context(|| format!("cannot write `{}`", path.display()))?;
+    eprintln!(
+        "wrote the dashboard of run {} ({} checks, score {}) to {}",
+        run.id,
+        data.run.checks.total(),
+        data.run.score_text,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

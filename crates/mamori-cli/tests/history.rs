@@ -1,0 +1,232 @@
+//! The findings history end to end, through the real binary: two `mamori evaluate` runs of
+//! the example organization with one bucket broken and one fixed in between, then
+//! `mamori runs list` and `mamori diff` (exact transitions, owners from mamori.toml, the
+//! accounts CSV details and Organizations tags), and the refusals (unknown run, newer
+//! schema, read-only store) with exit 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PAYMENTS: &str = "100000000000";
+const BROKEN: &str = "payments-prod-1-185f17";
+const FIXED: &str = "payments-prod-2-faae83";
+
+fn mamori(db: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    command.env_remove("MAMORI_NO_STORE").env("MAMORI_DB", db);
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("mamori runs");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    output
+}
+
+fn ok(command: &mut Command) -> String {
+    let output = run(command);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn refused(command: &mut Command, expected: &[&str]) {
+    let output = run(command);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    for fragment in expected {
+        assert!(message.contains(fragment), "`{fragment}` not in: {message}");
+    }
+}
+
+/// Rewrite the items of `file` for which `edit` returns true.
+fn edit_items(file: &Path, mut edit: impl FnMut(&mut Value) -> bool) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut changed = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut item: Value = serde_json::from_str(line).unwrap();
+            if edit(&mut item) {
+                changed += 1;
+                item.to_string()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    assert!(changed > 0, "nothing edited in {}", file.display());
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+fn set_versioning(inventory: &Path, bucket: &str, status: &str) {
+    edit_items(&inventory.join(format!("{PAYMENTS}.jsonl")), |item| {
+        if item["resourceType"] != "AWS::S3::Bucket" || item["resourceId"] != bucket {
+            return false;
+        }
+        item["supplementaryConfiguration"]["BucketVersioningConfiguration"]["status"] = status.into();
+        true
+    });
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory");
+    std::fs::create_dir(&inventory).unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-org");
+    for entry in std::fs::read_dir(demo).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), inventory.join(entry.file_name())).unwrap();
+    }
+    // Owners from each source: the configuration (payments), the accounts CSV details the
+    // collector copies into the account record (data), Organizations tags (identity), and
+    // the default target for the rest.
+    edit_items(&inventory.join("100000022174.jsonl"), |item| {
+        if item["resourceType"] != "AWS::::Account" {
+            return false;
+        }
+        item["supplementaryConfiguration"]["mamoriAccountDetails"] =
+            serde_json::json!({"owner": "data-team", "email": "data@example.com", "columns": {"slack": "data-alerts"}});
+        true
+    });
+    edit_items(&inventory.join("100000013424.jsonl"), |item| {
+        if item["resourceType"] != "AWS::::Account" {
+            return false;
+        }
+        item["tags"] = serde_json::json!({"team": "identity", "alerts": "identity-alerts"});
+        true
+    });
+    let config = dir.path().join("mamori.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[owners]\nowner_tag = \"team\"\ntarget_tag = \"alerts\"\ntarget_column = \"slack\"\ndefault_target = \"security\"\n\
+             [owners.account.{PAYMENTS}]\nowner = \"payments\"\ntarget = \"payments-slack\"\n"
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("history/mamori.db");
+    (dir, inventory, config, db)
+}
+
+#[test]
+fn two_evaluations_give_exact_transitions_by_owner() {
+    let (_dir, inventory, config, db) = setup();
+    let evaluate = |db: &Path| {
+        let mut command = mamori(db);
+        command.arg("evaluate").arg(&inventory).arg("--config").arg(&config);
+        command
+    };
+    ok(&mut evaluate(&db));
+    set_versioning(&inventory, BROKEN, "Suspended");
+    set_versioning(&inventory, FIXED, "Enabled");
+    // The table view records findings too (it does not need them for itself).
+    ok(&mut evaluate(&db));
+
+    let runs: Value = serde_json::from_str(&ok(mamori(&db).args(["runs", "list", "--json"]))).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r["state"] == "complete" && r["scope"] == runs[0]["scope"]));
+    let (first_fail, second_fail) = (runs[0]["counts"]["fail"].as_u64().unwrap(), runs[1]["counts"]["fail"].as_u64());
+    assert_eq!(Some(first_fail), second_fail, "one failure more, one fewer");
+    let listing = ok(mamori(&db).args(["runs", "list"]));
+    assert!(listing.contains("complete") && listing.contains("inventory"), "{listing}");
+
+    let diff: Value =
+        serde_json::from_str(&ok(mamori(&db).args(["diff", "--format", "json", "--config"]).arg(&config))).unwrap();
+    let changes: Vec<(String, String, String, String, String)> = diff["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] != "STILL_FAILING")
+        .map(|t| {
+            let text = |key: &str| t[key].as_str().unwrap_or("-").to_owned();
+            (text("kind"), text("ruleId"), text("resourceId"), text("owner"), text("target"))
+        })
+        .collect();
+    let expected = |kind: &str, bucket: &str| {
+        (
+            kind.to_owned(),
+            "s3-bucket-versioning-enabled".to_owned(),
+            bucket.to_owned(),
+            "payments".to_owned(),
+            "payments-slack".to_owned(),
+        )
+    };
+    assert_eq!(changes, vec![expected("NEW_FAILURE", BROKEN), expected("RESOLVED", FIXED)]);
+    assert_eq!(diff["counts"]["STILL_FAILING"].as_u64(), Some(first_fail - 1));
+    assert_eq!(diff["previous"]["id"], runs[0]["id"]);
+
+    let owners: Vec<(String, String, String, String)> = diff["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let text = |key: &str| a[key].as_str().unwrap_or("-").to_owned();
+            (text("id"), text("owner"), text("target"), text("target_source"))
+        })
+        .collect();
+    let expected_owners = [
+        ("100000000000", "payments", "payments-slack", "mamori.toml"),
+        ("100000013424", "identity", "identity-alerts", "organizations tag"),
+        ("100000022174", "data-team", "data-alerts", "accounts csv"),
+        ("100000029887", "-", "security", "default"),
+    ];
+    for (id, owner, target, source) in expected_owners {
+        let row = (id.to_owned(), owner.to_owned(), target.to_owned(), source.to_owned());
+        assert!(owners.contains(&row), "{row:?} not in {owners:?}");
+    }
+
+    let table = ok(mamori(&db).args(["diff", "--changes-only"]));
+    assert!(table.contains("1 NEW_FAILURE") && table.contains("1 RESOLVED"), "{table}");
+    assert!(
+        table.contains("owner: payments\n  account 100000000000 (payments-prod), notify payments-slack"),
+        "{table}"
+    );
+    assert!(!table.contains("STILL_FAILING   "), "--changes-only leaves still-failing rows out: {table}");
+}
+
+#[test]
+fn bad_requests_and_unusable_stores_exit_2_and_lose_nothing() {
+    let (dir, inventory, _config, db) = setup();
+    refused(mamori(&db).args(["runs", "list"]), &["no store at", "mamori.db"]);
+    ok(mamori(&db).arg("evaluate").arg(&inventory));
+    refused(mamori(&db).args(["diff", "1", "42"]), &["no run `42`", "mamori.db", "runs list"]);
+    refused(mamori(&db).args(["diff", "one"]), &["no run `one`"]);
+    refused(mamori(&db).arg("diff"), &["only complete run of its scope"]);
+    let other_rules = run(mamori(&db).arg("evaluate").arg(&inventory).args(["--rules", "s3-*"]));
+    assert!(other_rules.status.success());
+    refused(mamori(&db).args(["diff", "1", "2"]), &["different scopes"]);
+
+    // A store from a newer mamori: refused, named, untouched.
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&db, &newer).unwrap();
+    let conn = rusqlite::Connection::open(&newer).unwrap();
+    conn.pragma_update(None, "user_version", mamori_store::SCHEMA_VERSION + 1).unwrap();
+    conn.pragma_update(None, "journal_mode", "delete").unwrap();
+    drop(conn);
+    let before = std::fs::read(&newer).unwrap();
+    let version = format!("schema version {}", mamori_store::SCHEMA_VERSION + 1);
+    refused(mamori(&newer).arg("evaluate").arg(&inventory), &["newer.db", &version]);
+    refused(mamori(&newer).args(["runs", "list"]), &["newer.db", &version]);
+    assert_eq!(std::fs::read(&newer).unwrap(), before);
+
+    // A read-only store: recording is refused before any work, listing still works.
+    let mut permissions = std::fs::metadata(&db).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&db, permissions).unwrap();
+    let report = dir.path().join("report.json");
+    refused(
+        mamori(&db).arg("evaluate").arg(&inventory).args(["--format", "json", "--output"]).arg(&report),
+        &["mamori.db` cannot be written", "read-only"],
+    );
+    assert!(!report.exists());
+    let listing: Value = serde_json::from_str(&ok(mamori(&db).args(["runs", "list", "--json"]))).unwrap();
+    assert_eq!(listing.as_array().unwrap().len(), 2);
+
+    // --no-store records nothing.
+    let unused = dir.path().join("unused.db");
+    ok(mamori(&unused).arg("evaluate").arg(&inventory).arg("--no-store").env_remove("MAMORI_DB"));
+    assert!(!unused.exists());
+}
