@@ -4,6 +4,7 @@
 //! and the earlier runs of the same scope for the trend. `mamori-dashboard` does the
 //! aggregation and the page; this module only reads the store into it.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use mamori_dashboard::{Checks, DashboardBuilder, SeverityCounts, TrendPoint};
-use mamori_model::{time::rfc3339, Finding, Severity};
+use mamori_model::{time::rfc3339, Finding, Severity, Status};
 use mamori_store::{RunState, RunSummary};
 
 use crate::export_cmd::chosen_run;
@@ -34,6 +35,13 @@ pub struct DashboardArgs {
     /// Earlier runs of the same scope shown in the trend.
     #[arg(long, default_value_t = 30)]
     trend: usize,
+    /// Also print the run's per-control results for a compliance framework (`cis-aws-3.0`,
+    /// `aws-fsbp`, or a framework file).
+    #[arg(long, value_name = "ID|FILE")]
+    framework: Option<String>,
+    /// Write the framework report as JSON to this file instead of printing it.
+    #[arg(long, value_name = "FILE", requires = "framework")]
+    framework_output: Option<PathBuf>,
 }
 
 fn time(ms: i64) -> String {
@@ -50,6 +58,36 @@ fn trend_point(run: &RunSummary) -> TrendPoint {
         }
     }
     TrendPoint::new(run.id.to_string(), time(run.finished_at.unwrap_or(run.started_at)), checks, failing)
+}
+
+/// The per-control results of a stored run: each rule's checks counted from its findings; a
+/// rule the run evaluated without finding anything to judge counts as run with no checks.
+fn framework_report(
+    name: &str,
+    output: Option<&std::path::Path>,
+    store: &mamori_store::Store,
+    run: &RunSummary,
+) -> anyhow::Result<()> {
+    let run_rules = store.rules(run.id)?;
+    let mut known: Vec<&str> = mamori_rules::catalog().iter().map(|rule| rule.meta().id).collect();
+    known.extend(run_rules.iter().map(|rule| rule.id.as_str()));
+    let framework = mamori_compliance::frameworks::Framework::resolve(name, &known)?;
+    let mut counts: HashMap<String, mamori_compliance::frameworks::Counts> =
+        run_rules.iter().map(|rule| (rule.id.clone(), Default::default())).collect();
+    store.for_each_finding(run.id, |finding| {
+        let entry = counts.entry(finding.rule_id).or_default();
+        match finding.status {
+            Status::Pass => entry.pass += 1,
+            Status::Fail => entry.fail += 1,
+            Status::Error => entry.error += 1,
+            Status::Muted => entry.muted += 1,
+        }
+    })?;
+    let report = framework.evaluate(|rule| counts.get(rule).copied());
+    match output {
+        Some(path) => crate::frameworks_cmd::write_json(&report, path),
+        None => crate::frameworks_cmd::render(&report, &mut std::io::stdout()),
+    }
 }
 
 pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
@@ -89,6 +127,9 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
         })
     })?;
     let data = builder.finish();
+    if let Some(name) = &args.framework {
+        framework_report(name, args.framework_output.as_deref(), &store, &run)?;
+    }
     let html = mamori_dashboard::render(&data);
     // Written beside the target and renamed: a failed write leaves no half page.
     let path = &args.output;

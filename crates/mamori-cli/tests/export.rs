@@ -178,6 +178,23 @@ fn runs_export_to_security_hub_and_ocsf() {
     assert_eq!(data["findings"].as_array().unwrap().len() as u64, listed);
     assert!(!html.contains("<script src") && !html.contains("<link"), "the page loads nothing");
 
+    // A framework's per-control results of the stored run are those of evaluating it anew.
+    let (live, stored) = (dir.path().join("live.json"), dir.path().join("stored.json"));
+    ok(mamori(&db)
+        .arg("evaluate")
+        .arg(&inventory)
+        .args(["--no-store", "--framework", "cis-aws-3.0", "--framework-output"])
+        .arg(&live)
+        .env_remove("MAMORI_DB"));
+    ok(mamori(&db)
+        .args(["report", "--framework", "cis-aws-3.0", "--framework-output"])
+        .arg(&stored)
+        .arg("--output")
+        .arg(&page));
+    let read = |path: &Path| -> Value { serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap() };
+    assert_eq!(read(&stored), read(&live));
+    assert!(read(&live)["controls"].as_array().is_some_and(|controls| controls.len() == 62), "{}", read(&live));
+
     // Refusals: an unknown run, and Security Hub unreachable (nothing claimed as sent).
     for command in [&["export", "ocsf", "9"][..], &["report", "9"]] {
         let unknown = run(mamori(&db).args(command));

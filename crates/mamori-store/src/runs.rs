@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use mamori_model::{Severity, Status};
 use serde::Serialize;
 
-use crate::{AccountRecord, Result, RunId, Store, StoreError};
+use crate::{AccountRecord, Result, RuleInfo, RunId, Store, StoreError};
 
 /// The state of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,6 +210,28 @@ impl Store {
             })
             .map_err(|e| self.error(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.error(e))
+    }
+
+    /// The rules a run evaluated (built-in and custom), by id: a rule of the run that has no
+    /// finding judged nothing, which is not the same as a rule that did not run.
+    pub fn rules(&self, run: RunId) -> Result<Vec<RuleInfo>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT rule_id, title, severity FROM run_rules WHERE run_id = ?1 ORDER BY rule_id")
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([run], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+            .map_err(|e| self.error(e))?;
+        let mut rules = Vec::new();
+        for row in rows {
+            let (id, title, severity) = row.map_err(|e| self.error(e))?;
+            let severity = severity.parse::<Severity>().map_err(|_| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("run {run}: rule `{id}` has an unknown severity `{severity}`"),
+            })?;
+            rules.push(RuleInfo { id, title, severity });
+        }
+        Ok(rules)
     }
 
     /// Every finding of a run, in recording order, streamed to `visit`.
