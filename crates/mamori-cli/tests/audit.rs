@@ -1,10 +1,11 @@
 //! Live audits of a seeded organization in the emulator, through the `mamori` binary.
 //!
 //! One organization (management + three members, one of them closed, two regions) is seeded
-//! with `mamori-demo` through the AWS SDK; then `mamori audit` runs against it: directly, with
-//! a region list, and through a fault-injecting proxy (throttling, 5xx, slow answers; an API
-//! that always fails; a role that cannot be assumed). Seeding takes a while, so the scenarios
-//! share one organization within a test.
+//! with `mamori-demo` through the AWS SDK; then `mamori audit` runs against it, with the example
+//! Rego policies the demo plants cases for: directly, with a region list, and through a
+//! fault-injecting proxy (throttling, 5xx, slow answers; an API that always fails; a role that
+//! cannot be assumed). Seeding takes a while, so the scenarios share one organization within a
+//! test.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -126,21 +127,39 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
+/// The example Rego policies, which the demo organization plants cases for.
+fn example_policies() -> (String, mamori_policy::PolicySet) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+    let set = mamori_policy::PolicySet::load(std::slice::from_ref(&dir), mamori_policy::Options::default())
+        .expect("the example policies load");
+    (dir.to_str().unwrap().to_owned(), set)
+}
+
 #[test]
 fn live_audit_of_a_seeded_organization() {
     let Some(server) = MotoServer::start() else { return };
     let seeded = seed(&server, 3);
+    // Every audit of this test runs the built-in rules and the example policies.
+    let (policy_dir, policies) = example_policies();
+    let policy_rules = policies.rules();
+    let audit_with_policies = |endpoint: &str, extra: &[&str]| {
+        let args: Vec<&str> = ["--policies", policy_dir.as_str()].into_iter().chain(extra.iter().copied()).collect();
+        audit(endpoint, &args)
+    };
+    let rules_or_policies_reading = |resource_type: &str| rules_reading_in(resource_type, &policy_rules);
     let compatible = emulator_proxy(&server).start().unwrap();
-    let clean = audit(&compatible.endpoint_url(), &[]);
+    let clean = audit_with_policies(&compatible.endpoint_url(), &[]);
 
     // Every planted expectation holds, in its account and scope.
     let by_key = clean.by_key();
     let mut checked = 0;
+    let mut checked_rules = BTreeSet::new();
     let mut wrong = Vec::new();
     for (account, scope, expectation) in seeded.expectations() {
         if account.status != "ACTIVE" {
             continue;
         }
+        checked_rules.insert(expectation.rule_id.as_str());
         let key = (expectation.rule_id.clone(), account.id.clone(), scope.to_owned(), expectation.resource_id.clone());
         match by_key.get(&key) {
             None => wrong.push(format!("no finding for {key:?} ({}): {}", expectation.label, expectation.why)),
@@ -156,6 +175,10 @@ fn live_audit_of_a_seeded_organization() {
     }
     assert!(wrong.is_empty(), "{} of {checked} planted expectations do not hold:\n{}", wrong.len(), wrong.join("\n"));
     assert!(checked >= 50, "only {checked} planted expectations were checked");
+    for policy in policies.policies() {
+        let id = policy.metadata.id.as_str();
+        assert!(checked_rules.contains(id), "no planted expectation for the example policy {id}");
+    }
 
     // Every active account was entered and judged; the closed one is listed as skipped.
     let active: BTreeSet<&str> =
@@ -176,8 +199,8 @@ fn live_audit_of_a_seeded_organization() {
 
     // A region list limits the regional collection; global resources are still read (S3
     // buckets, listed once per account, keep their own region).
-    let one_region = audit(&compatible.endpoint_url(), &["--regions", "eu-west-1"]);
-    let buckets = rules_reading("AWS::S3::Bucket");
+    let one_region = audit_with_policies(&compatible.endpoint_url(), &["--regions", "eu-west-1"]);
+    let buckets = rules_or_policies_reading("AWS::S3::Bucket");
     let elsewhere: Vec<&Finding> = one_region
         .findings
         .iter()
@@ -199,7 +222,7 @@ fn live_audit_of_a_seeded_organization() {
         .unwrap();
     // A generous deadline: the adaptive retry slows its sending rate after throttling, and a
     // loaded machine slows the emulator; this scenario is about retries, not deadlines.
-    let faulty = audit(&proxy.endpoint_url(), &["--max-attempts", "10", "--call-timeout", "300"]);
+    let faulty = audit_with_policies(&proxy.endpoint_url(), &["--max-attempts", "10", "--call-timeout", "300"]);
     assert!(proxy.stats().faults() > 20, "the proxy injected too few faults: {:?}", proxy.stats());
     // Identical findings; for the rules whose API the emulator lacks only the status is
     // compared, since their message quotes the last failed attempt (an injected throttle or
@@ -224,8 +247,8 @@ fn live_audit_of_a_seeded_organization() {
     // One API that always fails: exactly the rules reading its resource type report ERROR in
     // every account-region, and nothing else changes.
     let proxy = emulator_proxy(&server).rule(FaultRule::operation("ec2", "DescribeSecurityGroups")).start().unwrap();
-    let denied = audit(&proxy.endpoint_url(), &[]);
-    let reads_groups = rules_reading("AWS::EC2::SecurityGroup");
+    let denied = audit_with_policies(&proxy.endpoint_url(), &[]);
+    let reads_groups = rules_or_policies_reading("AWS::EC2::SecurityGroup");
     for (key, (status, message)) in denied.by_key() {
         if reads_groups.contains(&key.0) {
             if key.2 != "global" {
@@ -254,10 +277,14 @@ fn live_audit_of_a_seeded_organization() {
     let role_arn = format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", victim.id);
     let proxy =
         emulator_proxy(&server).rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn)).start().unwrap();
-    let locked = audit(&proxy.endpoint_url(), &[]);
+    let locked = audit_with_policies(&proxy.endpoint_url(), &[]);
     assert!(locked.stderr.contains(&victim.id) && locked.stderr.contains("AccessDenied"), "{}", locked.stderr);
     let victim_findings: Vec<&Finding> = locked.findings.iter().filter(|f| f.account == victim.id).collect();
-    assert_eq!(victim_findings.len(), mamori_rules::catalog().len(), "one ERROR per rule for the account");
+    assert_eq!(
+        victim_findings.len(),
+        mamori_rules::catalog().len() + policies.policies().len(),
+        "one ERROR per rule and per policy for the account"
+    );
     assert!(victim_findings.iter().all(|f| f.status == "ERROR" && f.message.contains("AccessDenied")));
     let others =
         |audit: &Audit| -> Vec<Finding> { audit.findings.iter().filter(|f| f.account != victim.id).cloned().collect() };
@@ -265,7 +292,17 @@ fn live_audit_of_a_seeded_organization() {
 }
 
 fn rules_reading(resource_type: &str) -> BTreeSet<String> {
-    mamori_rules::catalog().iter().filter(|r| r.meta().reads(resource_type)).map(|r| r.meta().id.to_owned()).collect()
+    rules_reading_in(resource_type, &[])
+}
+
+/// The ids of the built-in rules and of `extra` (loaded policies) that read `resource_type`.
+fn rules_reading_in(resource_type: &str, extra: &[&'static dyn mamori_rules::Rule]) -> BTreeSet<String> {
+    mamori_rules::catalog()
+        .iter()
+        .chain(extra)
+        .filter(|r| r.meta().reads(resource_type))
+        .map(|r| r.meta().id.to_owned())
+        .collect()
 }
 
 /// With moto enforcing IAM, an audit holding only the permissions `mamori iam-policy` prints

@@ -10,9 +10,11 @@
 //! [`seed()`] creates it from the management account's credentials at a loopback endpoint and
 //! returns a [`Seeded`] summary: accounts (ids, names, tags, status) and, per account and region,
 //! the planted expectations `(rule id, resource id, PASS | FAIL)` a test asserts against
-//! mamori's findings. Expectations are planted only where the rule's semantics make the verdict
-//! certain; resources the emulator creates on its own (default VPCs, default network ACLs) are
-//! judged too but not listed.
+//! mamori's findings. The rule ids include those of the example Rego policies in
+//! `examples/policies` ([`plan::TAG_POLICY`], ...), whose findings exist only when the audit
+//! loads them (`--policies examples/policies`). Expectations are planted only where the rule's
+//! semantics make the verdict certain; resources the emulator creates on its own (default VPCs,
+//! default network ACLs) are judged too but not listed.
 //!
 //! Because it plants insecure resources on purpose (public buckets, SSH open to the world), the
 //! seeder refuses any endpoint that is not a loopback address.

@@ -130,6 +130,68 @@ impl AccountPlan {
     pub fn bucket(&self, kind: &str) -> String {
         format!("{}-{kind}", self.bucket_prefix)
     }
+
+    /// The tags a resource of this account carries under `tagging`: the account's own owner and
+    /// environment, as a team would copy them.
+    pub fn resource_tags(&self, tagging: Tagging) -> Vec<(&'static str, String)> {
+        let tag = |key: &'static str| (key, self.tags.get(key).cloned().unwrap_or_default());
+        match tagging {
+            Tagging::Complete => vec![tag("owner"), tag("environment")],
+            Tagging::OwnerOnly => vec![tag("owner")],
+            Tagging::Untagged => Vec::new(),
+        }
+    }
+}
+
+/// The `owner` and `environment` tags of an EC2 instance, S3 bucket or DB instance, which the
+/// example tag policy (`examples/policies/tag_policy.rego`) requires, both non-empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagging {
+    Complete,
+    /// `owner` without `environment`: half a tag set still fails.
+    OwnerOnly,
+    /// Neither (an instance keeps its `Name` tag).
+    Untagged,
+}
+
+impl Tagging {
+    pub fn complete(self) -> bool {
+        self == Tagging::Complete
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Tagging::Complete => "owner and environment tags",
+            Tagging::OwnerOnly => "owner tag, no environment tag",
+            Tagging::Untagged => "no owner or environment tag",
+        }
+    }
+}
+
+/// Tags of the account's buckets (`public` applies only when that bucket exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketTags {
+    pub logs: Tagging,
+    pub data: Tagging,
+    pub public: Tagging,
+}
+
+/// The source range of the Deny guard in group `office-network`'s inline policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardRange {
+    /// 203.0.113.0/24: outside it the key is useless.
+    Office,
+    /// 0.0.0.0/0: the Deny excludes nothing, so it guards nothing.
+    Everywhere,
+}
+
+impl GuardRange {
+    pub fn cidr(self) -> &'static str {
+        match self {
+            GuardRange::Office => "203.0.113.0/24",
+            GuardRange::Everywhere => "0.0.0.0/0",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +275,11 @@ pub struct GlobalPlan {
     pub data_bucket: DataBucket,
     pub public_bucket: Option<PublicBucket>,
     pub distributions: Vec<Distribution>,
+    pub bucket_tags: BucketTags,
+    /// User `backup-agent`, with an active access key and no policy of its own, in group
+    /// `office-network`, whose inline policy allows S3 writes unconditionally and denies every
+    /// request from outside the range: the Deny alone decides whether the key is confined.
+    pub backup_agent: Option<GuardRange>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +290,8 @@ pub enum OpenGroup {
     RdpV6,
     /// TCP 80 and 443 from 0.0.0.0/0.
     Web,
+    /// TCP 22 from 0.0.0.0/0, tagged `security-exemption=SEC-123`.
+    SshExempt,
 }
 
 impl OpenGroup {
@@ -231,6 +300,7 @@ impl OpenGroup {
             OpenGroup::Ssh => "ssh-open",
             OpenGroup::RdpV6 => "rdp-open-v6",
             OpenGroup::Web => "web-public",
+            OpenGroup::SshExempt => "ssh-exempt",
         }
     }
 }
@@ -243,6 +313,7 @@ pub struct Instance {
     pub profile: bool,
     /// Root volume encrypted (with the region's `data` key).
     pub encrypted: bool,
+    pub tags: Tagging,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,6 +343,7 @@ pub struct Database {
     pub deletion_protection: bool,
     /// A manual snapshot, public (`restore` shared with `all`) or not.
     pub snapshot: Option<bool>,
+    pub tags: Tagging,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,6 +424,9 @@ enum Group {
     Database,
     LoadBalancer,
     Functions,
+    BucketTags,
+    BackupAgent,
+    SshExempt,
 }
 
 /// Where one account (global choices) or one account and region (regional choices) sits among
@@ -519,6 +594,18 @@ fn plan_global(rng: &mut Rng, slot: &Slot) -> GlobalPlan {
             .collect(),
         None => Vec::new(),
     };
+    // Drawn after every earlier choice, so that these additions left the rest of a seed's
+    // organization as it was.
+    let bucket_tags = match slot.forced(Group::BucketTags) {
+        Some(true) => BucketTags { logs: Tagging::Complete, data: Tagging::Complete, public: Tagging::Complete },
+        Some(false) => BucketTags { logs: Tagging::OwnerOnly, data: Tagging::Untagged, public: Tagging::Untagged },
+        None => BucketTags { logs: tagging(rng, None), data: tagging(rng, None), public: tagging(rng, None) },
+    };
+    let backup_agent = match slot.forced(Group::BackupAgent) {
+        Some(true) => Some(GuardRange::Office),
+        Some(false) => Some(GuardRange::Everywhere),
+        None => rng.chance(0.5).then(|| if rng.chance(0.75) { GuardRange::Office } else { GuardRange::Everywhere }),
+    };
     GlobalPlan {
         password_policy,
         support_role,
@@ -532,6 +619,22 @@ fn plan_global(rng: &mut Rng, slot: &Slot) -> GlobalPlan {
         data_bucket,
         public_bucket,
         distributions,
+        bucket_tags,
+        backup_agent,
+    }
+}
+
+/// Tags of one resource: forced complete or absent, else mostly complete.
+fn tagging(rng: &mut Rng, forced: Option<bool>) -> Tagging {
+    let drawn = match rng.below(20) {
+        0..=11 => Tagging::Complete,
+        12..=14 => Tagging::OwnerOnly,
+        _ => Tagging::Untagged,
+    };
+    match forced {
+        Some(true) => Tagging::Complete,
+        Some(false) => Tagging::Untagged,
+        None => drawn,
     }
 }
 
@@ -549,21 +652,25 @@ fn empty_global() -> GlobalPlan {
         data_bucket: DataBucket { versioning: false, encryption: false, logging: false, tls_only: false, block: false },
         public_bucket: None,
         distributions: Vec::new(),
+        bucket_tags: BucketTags { logs: Tagging::Untagged, data: Tagging::Untagged, public: Tagging::Untagged },
+        backup_agent: None,
     }
 }
 
 fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPlan {
-    let open_groups = match slot.forced(Group::OpenGroups) {
+    let mut open_groups = match slot.forced(Group::OpenGroups) {
         Some(true) => Vec::new(),
         Some(false) => vec![OpenGroup::Ssh, OpenGroup::RdpV6, OpenGroup::Web],
         None => [OpenGroup::Ssh, OpenGroup::RdpV6, OpenGroup::Web].into_iter().filter(|_| rng.chance(0.35)).collect(),
     };
     let forced = slot.forced(Group::Instance);
-    let instance = present(rng, forced, 0.6).then(|| Instance {
+    let mut instance = present(rng, forced, 0.6).then(|| Instance {
         public: !setting(rng, forced),
         imdsv2: setting(rng, forced),
         profile: setting(rng, forced),
         encrypted: setting(rng, forced),
+        // Drawn last (below).
+        tags: Tagging::Untagged,
     });
     let recorder = match slot.forced(Group::Recorder) {
         Some(true) => Recorder::Recording { global: true },
@@ -585,7 +692,7 @@ fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPl
         },
     };
     let forced = slot.forced(Group::Database);
-    let database = present(rng, forced, 0.3).then(|| Database {
+    let mut database = present(rng, forced, 0.3).then(|| Database {
         encrypted: setting(rng, forced),
         backups: setting(rng, forced),
         public: !setting(rng, forced),
@@ -595,6 +702,8 @@ fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPl
             Some(good) => Some(!good),
             None => rng.chance(0.5).then(|| rng.chance(0.3)),
         },
+        // Drawn last (below).
+        tags: Tagging::Untagged,
     });
     let forced = slot.forced(Group::LoadBalancer);
     let load_balancer = present(rng, forced, 0.35)
@@ -609,6 +718,17 @@ fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPl
         },
         None => Vec::new(),
     };
+    // Drawn after every earlier choice, so that these additions left the rest of a seed's
+    // region as it was. A forced-compliant instance or database is also fully tagged.
+    if let Some(instance) = instance.as_mut() {
+        instance.tags = tagging(rng, slot.forced(Group::Instance));
+    }
+    if let Some(database) = database.as_mut() {
+        database.tags = tagging(rng, slot.forced(Group::Database));
+    }
+    if present(rng, slot.forced(Group::SshExempt), 0.3) {
+        open_groups.push(OpenGroup::SshExempt);
+    }
     RegionPlan {
         region: region.to_owned(),
         home,
@@ -692,14 +812,34 @@ pub const DB_SNAPSHOT: &str = "AWS::RDS::DBSnapshot";
 pub const LOAD_BALANCER: &str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 pub const FUNCTION: &str = "AWS::Lambda::Function";
 
-/// The four security-group rules of the catalog and whether a group passes each: `(ssh open to
-/// the internet, a blocked common port open, any port open to the internet)`.
-fn security_group_rules(e: &mut Expect<'_>, scope: &str, name: &str, ssh: bool, common: bool, open: bool, why: &str) {
+/// Ids of the example Rego policies in `examples/policies/` (their `metadata.id`), which the
+/// demo plants cases for: an audit run with `--policies examples/policies` judges them.
+pub const TAG_POLICY: &str = "org-required-tags";
+pub const SG_POLICY: &str = "org-sg-open-ingress-authorized-ports";
+pub const KEY_SOURCE_IP_POLICY: &str = "org-iam-access-key-source-ip";
+
+/// What a security group opens to the internet (0.0.0.0/0 or ::/0).
+#[derive(Clone, Copy, Default)]
+struct Exposure {
+    /// TCP 22.
+    ssh: bool,
+    /// A port `restricted-common-ports` blocks.
+    common: bool,
+    /// Any port (the catalog authorizes none by default).
+    any: bool,
+    /// A port other than TCP 80 and 443, without an exemption tag (the example policy).
+    unauthorized: bool,
+}
+
+/// The four security-group rules of the catalog and the example policy, and whether a group
+/// passes each.
+fn security_group_rules(e: &mut Expect<'_>, scope: &str, name: &str, exposure: Exposure, why: &str) {
     let label = format!("security-group/{name}");
-    e.add(scope, "restricted-ssh", SECURITY_GROUP, &label, Some(name), !ssh, why);
-    e.add(scope, "mamori-ssh-bastion-only", SECURITY_GROUP, &label, Some(name), !ssh, why);
-    e.add(scope, "restricted-common-ports", SECURITY_GROUP, &label, Some(name), !common, why);
-    e.add(scope, "vpc-sg-open-only-to-authorized-ports", SECURITY_GROUP, &label, Some(name), !open, why);
+    e.add(scope, "restricted-ssh", SECURITY_GROUP, &label, Some(name), !exposure.ssh, why);
+    e.add(scope, "mamori-ssh-bastion-only", SECURITY_GROUP, &label, Some(name), !exposure.ssh, why);
+    e.add(scope, "restricted-common-ports", SECURITY_GROUP, &label, Some(name), !exposure.common, why);
+    e.add(scope, "vpc-sg-open-only-to-authorized-ports", SECURITY_GROUP, &label, Some(name), !exposure.any, why);
+    e.add(scope, SG_POLICY, SECURITY_GROUP, &label, Some(name), !exposure.unauthorized, why);
 }
 
 impl Plan {
@@ -756,6 +896,7 @@ impl Plan {
             "access-keys-rotated",
             "iam-user-unused-credentials-check",
             "iam-no-inline-policy-check",
+            KEY_SOURCE_IP_POLICY,
         ] {
             e.add(GLOBAL, rule, USER, &label, Some(&name), true, why);
         }
@@ -774,6 +915,7 @@ impl Plan {
                 "permissions from group engineers",
             );
             e.add(GLOBAL, "mamori-iam-user-machine-credentials", USER, &label, Some(&name), true, "no access keys");
+            e.add(GLOBAL, KEY_SOURCE_IP_POLICY, USER, &label, Some(&name), true, "no access keys");
         }
         let (label, name) = user("ci-deploy");
         let why = if g.ci_deploy_admin {
@@ -786,12 +928,14 @@ impl Plan {
         e.add(GLOBAL, "iam-no-inline-policy-check", USER, &label, Some(&name), false, why);
         let why_ip = "its Allow statements have no aws:SourceIp condition";
         e.add(GLOBAL, "mamori-iam-user-access-key-ip-restricted", USER, &label, Some(&name), false, why_ip);
+        e.add(GLOBAL, KEY_SOURCE_IP_POLICY, USER, &label, Some(&name), false, why_ip);
         e.add(GLOBAL, "iam-user-mfa-enabled", USER, &label, Some(&name), false, "no MFA device");
         e.add(GLOBAL, "mfa-enabled-for-iam-console-access", USER, &label, Some(&name), true, "no console password");
         e.add(GLOBAL, "access-keys-rotated", USER, &label, Some(&name), true, "access key created by the seeding");
         let (label, name) = user("etl-runner");
         let why = "access key; its only (inline) policy allows from 203.0.113.0/24 only";
         e.add(GLOBAL, "mamori-iam-user-access-key-ip-restricted", USER, &label, Some(&name), true, why);
+        e.add(GLOBAL, KEY_SOURCE_IP_POLICY, USER, &label, Some(&name), true, why);
         e.add(GLOBAL, "mamori-iam-user-machine-credentials", USER, &label, Some(&name), false, why);
         e.add(GLOBAL, "iam-no-inline-policy-check", USER, &label, Some(&name), false, why);
         let (label, name) = user("auditor");
@@ -799,8 +943,33 @@ impl Plan {
         e.add(GLOBAL, "iam-user-mfa-enabled", USER, &label, Some(&name), false, "no MFA device");
         e.add(GLOBAL, "mamori-iam-user-machine-credentials", USER, &label, Some(&name), true, why);
         e.add(GLOBAL, "mamori-iam-user-access-key-ip-restricted", USER, &label, Some(&name), true, why);
+        e.add(GLOBAL, KEY_SOURCE_IP_POLICY, USER, &label, Some(&name), true, why);
         e.add(GLOBAL, "iam-user-no-policies-check", USER, &label, Some(&name), true, why);
         e.add(GLOBAL, "iam-user-unused-credentials-check", USER, &label, Some(&name), true, why);
+        if let Some(range) = g.backup_agent {
+            let (label, name) = user("backup-agent");
+            let (guarded, why) = match range {
+                GuardRange::Office => {
+                    (true, "access key; group office-network denies every request from outside 203.0.113.0/24")
+                }
+                GuardRange::Everywhere => (
+                    false,
+                    "access key; group office-network's Deny guard names 0.0.0.0/0, which excludes nothing, and its Allow has no aws:SourceIp",
+                ),
+            };
+            e.add(GLOBAL, "mamori-iam-user-access-key-ip-restricted", USER, &label, Some(&name), guarded, why);
+            e.add(GLOBAL, KEY_SOURCE_IP_POLICY, USER, &label, Some(&name), guarded, why);
+            let why = "access key, no console password, permissions from group office-network only";
+            e.add(GLOBAL, "mamori-iam-user-machine-credentials", USER, &label, Some(&name), false, why);
+            e.add(GLOBAL, "iam-user-no-policies-check", USER, &label, Some(&name), true, why);
+            e.add(GLOBAL, "iam-no-inline-policy-check", USER, &label, Some(&name), true, why);
+            e.add(GLOBAL, "iam-user-mfa-enabled", USER, &label, Some(&name), false, "no MFA device");
+            e.add(GLOBAL, "mfa-enabled-for-iam-console-access", USER, &label, Some(&name), true, "no console password");
+            e.add(GLOBAL, "access-keys-rotated", USER, &label, Some(&name), true, "access key created by the seeding");
+            let rule = "iam-no-inline-policy-check";
+            let why = "inline policy office-network-only";
+            e.add(GLOBAL, rule, GROUP, "group/office-network", Some("office-network"), false, why);
+        }
 
         e.add(
             GLOBAL,
@@ -879,6 +1048,8 @@ impl Plan {
         ] {
             e.add(home, rule, BUCKET, "bucket/logs", Some(&logs), pass, why);
         }
+        let tags = g.bucket_tags;
+        e.add(home, TAG_POLICY, BUCKET, "bucket/logs", Some(&logs), tags.logs.complete(), tags.logs.describe());
         let data = account.bucket("data");
         let d = g.data_bucket;
         let on = |flag: bool, what: &str| format!("{what} {}", if flag { "on" } else { "off" });
@@ -915,6 +1086,7 @@ impl Plan {
         e.add(home, "s3-bucket-level-public-access-prohibited", BUCKET, "bucket/data", Some(&data), d.block, why);
         e.add(home, "s3-bucket-public-read-prohibited", BUCKET, "bucket/data", Some(&data), true, "no public grant");
         e.add(home, "s3-bucket-public-write-prohibited", BUCKET, "bucket/data", Some(&data), true, "no public grant");
+        e.add(home, TAG_POLICY, BUCKET, "bucket/data", Some(&data), tags.data.complete(), tags.data.describe());
         if let Some(public) = g.public_bucket {
             let name = account.bucket("public");
             let why = if public.write {
@@ -933,6 +1105,8 @@ impl Plan {
             ] {
                 e.add(home, rule, BUCKET, "bucket/public", Some(&name), false, "none of the protections");
             }
+            let (pass, why) = (tags.public.complete(), tags.public.describe());
+            e.add(home, TAG_POLICY, BUCKET, "bucket/public", Some(&name), pass, why);
         }
 
         // The trail, judged in its home region, and trail coverage per region.
@@ -1009,22 +1183,25 @@ impl Plan {
         let why = if r.default_sg_closed { "no rules" } else { "the allow-all egress rule it was created with" };
         let rule = "vpc-default-security-group-closed";
         e.add(scope, rule, SECURITY_GROUP, "security-group/default", Some("default"), r.default_sg_closed, why);
-        security_group_rules(
-            e,
-            scope,
-            "internal",
-            false,
-            false,
-            false,
-            "SSH from 10.0.0.0/8 and PostgreSQL from itself",
-        );
+        let why = "ingress from itself only";
+        e.add(scope, SG_POLICY, SECURITY_GROUP, "security-group/default", Some("default"), true, why);
+        let why = "SSH from 10.0.0.0/8 and PostgreSQL from itself";
+        security_group_rules(e, scope, "internal", Exposure::default(), why);
         for group in &r.open_groups {
-            let (ssh, common, why) = match group {
-                OpenGroup::Ssh => (true, false, "TCP 22 from 0.0.0.0/0"),
-                OpenGroup::RdpV6 => (false, true, "TCP 3389 from ::/0"),
-                OpenGroup::Web => (false, false, "TCP 80 and 443 from 0.0.0.0/0; no port is authorized by default"),
+            let open = Exposure { any: true, ..Exposure::default() };
+            let (exposure, why) = match group {
+                OpenGroup::Ssh => (Exposure { ssh: true, unauthorized: true, ..open }, "TCP 22 from 0.0.0.0/0"),
+                OpenGroup::RdpV6 => (Exposure { common: true, unauthorized: true, ..open }, "TCP 3389 from ::/0"),
+                OpenGroup::Web => (
+                    open,
+                    "TCP 80 and 443 from 0.0.0.0/0: no port is authorized by the catalog's default, both are by the example policy",
+                ),
+                OpenGroup::SshExempt => (
+                    Exposure { ssh: true, ..open },
+                    "TCP 22 from 0.0.0.0/0, tagged security-exemption=SEC-123 (exempt from the example policy only)",
+                ),
             };
-            security_group_rules(e, scope, group.name(), ssh, common, true, why);
+            security_group_rules(e, scope, group.name(), exposure, why);
         }
         let rule = "nacl-no-unrestricted-ssh-rdp";
         e.add(scope, rule, NETWORK_ACL, "network-acl/web", Some("web"), true, "allows TCP 443 only");
@@ -1049,6 +1226,7 @@ impl Plan {
             e.add(scope, "ec2-instance-profile-attached", INSTANCE, label, name, i.profile, why);
             let why = if i.encrypted { "encrypted with the data key" } else { "not encrypted" };
             e.add(scope, "encrypted-volumes", VOLUME, "volume/app-1-root", Some("app-1-root"), i.encrypted, why);
+            e.add(scope, TAG_POLICY, INSTANCE, label, name, i.tags.complete(), i.tags.describe());
         }
         let why = if r.key_rotation { "automatic rotation on" } else { "automatic rotation off" };
         e.add(scope, "cmk-backing-key-rotation-enabled", KEY, "key/data", Some("alias/demo-data"), r.key_rotation, why);
@@ -1091,6 +1269,7 @@ impl Plan {
                 db.deletion_protection,
                 why,
             );
+            e.add(scope, TAG_POLICY, DB_INSTANCE, label, name, db.tags.complete(), db.tags.describe());
             if let Some(public) = db.snapshot {
                 let why = state(public, "restore shared with all", "not shared");
                 let (label, name) = ("db-snapshot/orders-manual", Some("orders-manual"));
@@ -1160,6 +1339,21 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The planted policy ids are those of the example policies: a renamed policy would
+    /// otherwise leave its expectations judged by nothing.
+    #[test]
+    fn policy_ids_are_the_example_policies_ids() {
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies");
+        for (file, id) in [
+            ("tag_policy.rego", TAG_POLICY),
+            ("sg_open_ingress_authorized.rego", SG_POLICY),
+            ("iam_access_key_source_ip.rego", KEY_SOURCE_IP_POLICY),
+        ] {
+            let source = std::fs::read_to_string(format!("{examples}/{file}")).unwrap();
+            assert!(source.contains(&format!("\"id\": \"{id}\"")), "{file} does not declare id {id}");
         }
     }
 

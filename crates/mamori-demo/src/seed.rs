@@ -632,6 +632,9 @@ impl Planter {
         if plan.ops_group {
             groups.push("ops");
         }
+        if plan.backup_agent.is_some() {
+            groups.push("office-network");
+        }
         for name in groups {
             let created = self.call(g, "iam:CreateGroup", iam.create_group().group_name(name).send()).await?;
             let group = created.group().ok_or_else(|| self.missing(g, "CreateGroup", "Group"))?;
@@ -654,11 +657,28 @@ impl Planter {
                 .send();
             self.call(g, "iam:PutGroupPolicy", request).await?;
         }
+        if let Some(range) = plan.backup_agent {
+            // The Allow carries no source-IP condition: only the Deny can confine the key.
+            let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "WriteBackups", "Effect": "Allow", "Action": ["s3:PutObject", "s3:ListBucket"], "Resource": "*"},
+                {"Sid": "DenyOutsideOffice", "Effect": "Deny", "Action": "*", "Resource": "*",
+                 "Condition": {"NotIpAddress": {"aws:SourceIp": [range.cidr()]}}}]});
+            let request = iam
+                .put_group_policy()
+                .group_name("office-network")
+                .policy_name("office-network-only")
+                .policy_document(document.to_string())
+                .send();
+            self.call(g, "iam:PutGroupPolicy", request).await?;
+        }
 
         // Users.
         let mut users = vec!["alice", "ci-deploy", "etl-runner", "auditor"];
         if plan.bob {
             users.push("bob");
+        }
+        if plan.backup_agent.is_some() {
+            users.push("backup-agent");
         }
         for name in users {
             let created = self.call(g, "iam:CreateUser", iam.create_user().user_name(name).send()).await?;
@@ -693,7 +713,12 @@ impl Planter {
             .authentication_code2("654321")
             .send();
         self.call(g, "iam:EnableMFADevice", request).await?;
-        for machine in ["ci-deploy", "etl-runner"] {
+        if plan.backup_agent.is_some() {
+            let request = iam.add_user_to_group().group_name("office-network").user_name("backup-agent").send();
+            self.call(g, "iam:AddUserToGroup", request).await?;
+        }
+        let backup_agent = plan.backup_agent.map(|_| "backup-agent");
+        for machine in ["ci-deploy", "etl-runner"].into_iter().chain(backup_agent) {
             // The secret in the answer is dropped unread.
             self.call(g, "iam:CreateAccessKey", iam.create_access_key().user_name(machine).send()).await?;
         }
@@ -745,6 +770,30 @@ impl Planter {
             request = request.create_bucket_configuration(location);
         }
         self.call(region, "s3:CreateBucket", request.send()).await?;
+        Ok(())
+    }
+
+    /// Tags a bucket as planned; an untagged bucket gets no PutBucketTagging at all, so that
+    /// GetBucketTagging answers NoSuchTagSet as for any bucket never tagged.
+    async fn tag_bucket(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        region: &str,
+        bucket: &str,
+        tagging: plan::Tagging,
+    ) -> Result<(), Error> {
+        use aws_sdk_s3::types::{Tag, Tagging};
+        let tags = self.me().resource_tags(tagging);
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let mut set = Vec::new();
+        for (key, value) in tags {
+            set.push(built("Tag", Tag::builder().key(key).value(value).build())?);
+        }
+        let tagging = built("Tagging", Tagging::builder().set_tag_set(Some(set)).build())?;
+        self.call(region, "s3:PutBucketTagging", s3.put_bucket_tagging().bucket(bucket).tagging(tagging).send())
+            .await?;
         Ok(())
     }
 
@@ -812,6 +861,7 @@ impl Planter {
         self.call(h, "s3:PutBucketPolicy", s3.put_bucket_policy().bucket(&logs).policy(policy.to_string()).send())
             .await?;
         self.call(h, "s3:PutPublicAccessBlock", block(&logs)).await?;
+        self.tag_bucket(&s3, h, &logs, plan.bucket_tags.logs).await?;
         self.record(h, "bucket/logs", &logs, format!("arn:aws:s3:::{logs}"));
 
         // `data`: each protection as planned.
@@ -840,6 +890,7 @@ impl Planter {
         if d.block {
             self.call(h, "s3:PutPublicAccessBlock", block(&data)).await?;
         }
+        self.tag_bucket(&s3, h, &data, plan.bucket_tags.data).await?;
         self.record(h, "bucket/data", &data, format!("arn:aws:s3:::{data}"));
 
         // `public`: readable (or writable) by anyone.
@@ -868,6 +919,7 @@ impl Planter {
                 let request = s3.put_bucket_policy().bucket(&public).policy(policy.to_string()).send();
                 self.call(h, "s3:PutBucketPolicy", request).await?;
             }
+            self.tag_bucket(&s3, h, &public, plan.bucket_tags.public).await?;
             self.record(h, "bucket/public", &public, format!("arn:aws:s3:::{public}"));
         }
         Ok(())
@@ -1028,6 +1080,7 @@ impl Planter {
                 OpenGroup::Ssh => (open.name(), "SSH from anywhere"),
                 OpenGroup::RdpV6 => (open.name(), "RDP from anywhere over IPv6"),
                 OpenGroup::Web => (open.name(), "HTTP and HTTPS from anywhere"),
+                OpenGroup::SshExempt => (open.name(), "SSH from anywhere, approved in SEC-123"),
             });
         }
         let mut app_group = None;
@@ -1041,7 +1094,7 @@ impl Planter {
                     tcp(22, 22).ip_ranges(v4("10.0.0.0/8")).build(),
                     tcp(5432, 5432).user_id_group_pairs(UserIdGroupPair::builder().group_id(&id).build()).build(),
                 ],
-                "ssh-open" => vec![tcp(22, 22).ip_ranges(v4("0.0.0.0/0")).build()],
+                "ssh-open" | "ssh-exempt" => vec![tcp(22, 22).ip_ranges(v4("0.0.0.0/0")).build()],
                 "rdp-open-v6" => {
                     vec![tcp(3389, 3389).ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build()).build()]
                 }
@@ -1053,6 +1106,11 @@ impl Planter {
             let request =
                 ec2.authorize_security_group_ingress().group_id(&id).set_ip_permissions(Some(permissions)).send();
             self.call(region, "ec2:AuthorizeSecurityGroupIngress", request).await?;
+            if name == OpenGroup::SshExempt.name() {
+                let exemption = Tag::builder().key("security-exemption").value("SEC-123").build();
+                let request = ec2.create_tags().resources(&id).tags(exemption).send();
+                self.call(region, "ec2:CreateTags", request).await?;
+            }
             if name == "internal" {
                 app_group = Some(id.clone());
             }
@@ -1140,6 +1198,9 @@ impl Planter {
         let image = self.call(region, "ec2:RegisterImage", request).await?;
         let image = image.image_id().ok_or_else(|| self.missing(region, "RegisterImage", "ImageId"))?.to_owned();
         let tokens = if plan.imdsv2 { HttpTokensState::Required } else { HttpTokensState::Optional };
+        let mut tags = vec![Tag::builder().key("Name").value("app-1").build()];
+        let planned = self.me().resource_tags(plan.tags);
+        tags.extend(planned.into_iter().map(|(key, value)| Tag::builder().key(key).value(value).build()));
         let root = EbsBlockDevice::builder()
             .volume_size(8)
             .encrypted(plan.encrypted)
@@ -1164,10 +1225,7 @@ impl Planter {
                 plan.profile.then(|| IamInstanceProfileSpecification::builder().name("app-instance").build()),
             )
             .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::Instance)
-                    .tags(Tag::builder().key("Name").value("app-1").build())
-                    .build(),
+                TagSpecification::builder().resource_type(ResourceType::Instance).set_tags(Some(tags)).build(),
             )
             .send();
         let launched = self.call(region, "ec2:RunInstances", request).await?;
@@ -1251,6 +1309,13 @@ impl Planter {
             .publicly_accessible(plan.public)
             .multi_az(plan.multi_az)
             .deletion_protection(plan.deletion_protection)
+            .set_tags(Some(
+                self.me()
+                    .resource_tags(plan.tags)
+                    .into_iter()
+                    .map(|(key, value)| aws_sdk_rds::types::Tag::builder().key(key).value(value).build())
+                    .collect(),
+            ))
             .send();
         let created = self.call(region, "rds:CreateDBInstance", request).await?;
         let instance = created.db_instance().ok_or_else(|| self.missing(region, "CreateDBInstance", "DBInstance"))?;

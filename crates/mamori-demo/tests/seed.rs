@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use mamori_demo::plan::{SG_POLICY, TAG_POLICY};
 use mamori_demo::{seed, Error, Expectation, Seeded, SeededAccount, Spec};
 use mamori_model::Status;
 use mamori_testkit::MotoServer;
@@ -157,6 +159,19 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
             .any(|grant| grant.grantee().and_then(|g| g.uri()).is_some_and(|uri| uri.ends_with("/AllUsers")));
         assert_eq!(public, e.expected == Status::Fail, "ACL of {}", e.resource_id);
     }
+    // Both required tags exactly where the tag policy should pass; a bucket never tagged
+    // answers NoSuchTagSet.
+    let required = |keys: BTreeSet<String>| keys.contains("owner") && keys.contains("environment");
+    for (_, e) in by_label(account, home, TAG_POLICY).into_iter().filter(|(label, _)| label.starts_with("bucket/")) {
+        let keys: BTreeSet<String> = match s3.get_bucket_tagging().bucket(&e.resource_id).send().await {
+            Ok(tagging) => tagging.tag_set().iter().map(|tag| tag.key().to_owned()).collect(),
+            Err(err) => {
+                assert_eq!(err.code(), Some("NoSuchTagSet"), "tags of {}: {err:?}", e.resource_id);
+                BTreeSet::new()
+            }
+        };
+        assert_eq!(required(keys), e.expected == Status::Pass, "tags of {}", e.resource_id);
+    }
 
     // Trails: present in the home region, logging as planted.
     let trails = aws_sdk_cloudtrail::Client::new(&global);
@@ -185,6 +200,9 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
                 .iter()
                 .any(|p| p.from_port() == Some(22) && p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0")));
             assert_eq!(open_ssh, e.expected == Status::Fail, "{} {region} {}", account.name, e.label);
+            let exempt = group.tags().iter().any(|tag| tag.key() == Some("security-exemption"));
+            assert_eq!(exempt, e.label == "security-group/ssh-exempt", "{} {region} {}", account.name, e.label);
+            assert!(by_label(account, region, SG_POLICY).contains_key(e.label.as_str()));
         }
 
         // Instances: IMDSv2 and public address as planted.
@@ -195,6 +213,9 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
             assert_eq!(tokens.as_deref() == Some("required"), e.expected == Status::Pass);
             let public = by_label(account, region, "ec2-instance-no-public-ip")["instance/app-1"];
             assert_eq!(instance.public_ip_address().is_some(), public.expected == Status::Fail);
+            let keys = instance.tags().iter().filter_map(|tag| tag.key()).map(str::to_owned).collect();
+            let tagged = by_label(account, region, TAG_POLICY)["instance/app-1"];
+            assert_eq!(required(keys), tagged.expected == Status::Pass, "{} {region} instance tags", account.name);
         }
         for (_, e) in by_label(account, region, "encrypted-volumes") {
             let volume = ec2.describe_volumes().volume_ids(&e.resource_id).send().await.unwrap();
