@@ -11,8 +11,20 @@ use mamori_rules::RuleSet;
 use crate::exceptions_cmd::known_rules;
 
 /// Resolve `--framework` before the run, so that a bad framework costs no evaluation.
+/// Custom policies join the controls their metadata maps them to.
 pub fn resolve(name: &str, rules: &RuleSet) -> anyhow::Result<Framework> {
-    Ok(Framework::resolve(name, &known_rules(Some(rules)))?)
+    let mut framework = Framework::resolve(name, &known_rules(Some(rules)))?;
+    if let Some(field) = framework.mapping_field() {
+        for active in rules.rules() {
+            let meta = active.rule.meta();
+            if mamori_rules::find(meta.id).is_some() {
+                continue;
+            }
+            let controls = if field == "cis" { meta.cis } else { meta.fsbp };
+            framework.map_rule(meta.id, controls)?;
+        }
+    }
+    Ok(framework)
 }
 
 /// Each control's result from the run's per-rule counts. A rule of the framework that was not

@@ -147,3 +147,45 @@ fn custom_and_bad_frameworks() {
         }
     }
 }
+
+/// A custom policy's framework mappings put it under those controls: an automatable CIS
+/// control no built-in rule covers becomes evaluated; a mapping to a control the framework
+/// lacks is refused.
+#[test]
+fn custom_policies_join_the_controls_they_map_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |cis: &str| {
+        format!(
+            "package test.one_key\n\
+             metadata := {{\"id\": \"org-one-active-access-key\", \"title\": \"One active access key per user\",\n\
+             \"severity\": \"medium\", \"resource_types\": [\"AWS::IAM::User\"], \"cis\": [\"{cis}\"]}}\n\
+             active_keys := [key | some key in input.supplementaryConfiguration.AccessKeys; key.status == \"Active\"]\n\
+             deny contains \"more than one active access key\" if count(active_keys) > 1\n"
+        )
+    };
+    std::fs::write(dir.path().join("one_key.rego"), policy("1.13")).unwrap();
+    let baseline = framework_json("cis-aws-3.0", &[]);
+    assert_eq!(control(&baseline, "1.13")["status"], "NOT_COVERED");
+    let report = framework_json("cis-aws-3.0", &["--policies".as_ref(), dir.path().as_os_str()]);
+    let mapped = control(&report, "1.13");
+    assert_eq!(mapped["rules"], serde_json::json!(["org-one-active-access-key"]));
+    assert_eq!(mapped["status"], "PASS", "{mapped}");
+    let users = mapped["checks"]["pass"].as_u64().unwrap();
+    assert!(users > 0, "{mapped}");
+    assert_eq!(report["coverage"]["automatedWithRules"], 30);
+
+    std::fs::write(dir.path().join("one_key.rego"), policy("9.9")).unwrap();
+    let output = run(mamori()
+        .arg("evaluate")
+        .arg(demo_org())
+        .args(["--framework", "cis-aws-3.0", "--policies"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains(
+            "rule `org-one-active-access-key` maps to control `9.9`, which framework `cis-aws-3.0` does not have"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -54,6 +54,8 @@ pub enum FrameworkError {
     Syntax { origin: String, line: usize, column: usize, message: String },
     #[error("{}", render_problems(origin, problems))]
     Invalid { origin: String, problems: Vec<Problem> },
+    #[error("rule `{rule}` maps to control `{control}`, which framework `{framework}` does not have")]
+    UnknownControl { framework: String, rule: String, control: String },
 }
 
 fn builtin_names() -> String {
@@ -108,6 +110,36 @@ impl Framework {
         let text =
             std::fs::read_to_string(path).map_err(|source| FrameworkError::Read { path: path.to_owned(), source })?;
         Framework::parse(&text, &path.display().to_string(), known_rules)
+    }
+
+    /// The mapping field of a rule's metadata that names this framework's controls (`cis`
+    /// for CIS v3.0.0, `fsbp` for FSBP); `None` for a framework from a file, whose rules are
+    /// all in the file.
+    pub fn mapping_field(&self) -> Option<&'static str> {
+        match self.id.as_str() {
+            "cis-aws-3.0" => Some("cis"),
+            "aws-fsbp" => Some("fsbp"),
+            _ => None,
+        }
+    }
+
+    /// Add a rule that is not in the framework file (a custom policy) to the controls its
+    /// metadata maps it to. A control the framework does not have is an error: a typo in a
+    /// policy's mapping would otherwise drop out of the report unnoticed.
+    pub fn map_rule(&mut self, rule: &str, controls: &[&str]) -> Result<(), FrameworkError> {
+        for control_id in controls {
+            let Some(control) = self.controls.iter_mut().find(|control| control.id == *control_id) else {
+                return Err(FrameworkError::UnknownControl {
+                    framework: self.id.clone(),
+                    rule: rule.to_owned(),
+                    control: (*control_id).to_owned(),
+                });
+            };
+            if !control.rules.iter().any(|known| known == rule) {
+                control.rules.push(rule.to_owned());
+            }
+        }
+        Ok(())
     }
 
     /// Parse a framework file; `origin` names it in errors.
