@@ -1,21 +1,54 @@
-//! `mamori rules list` and `mamori rules show ID`.
+//! `mamori rules list` and `mamori rules show ID`: the built-in catalog, and the custom
+//! policies of `--policies` or `[policies]` beside it.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use mamori_rules::{catalog, find, Rule};
 use serde_json::json;
 
 #[derive(Subcommand)]
 pub enum RulesCommand {
-    /// List every built-in rule.
+    /// List every built-in rule, and the custom policies given.
     List {
         #[arg(long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
+        #[command(flatten)]
+        custom: CustomPolicies,
     },
-    /// Show one rule: metadata, parameters, mappings.
-    Show { id: String },
+    /// Show one rule or custom policy: metadata, parameters, mappings.
+    Show {
+        id: String,
+        #[command(flatten)]
+        custom: CustomPolicies,
+    },
+}
+
+#[derive(Args)]
+pub struct CustomPolicies {
+    /// Directories of custom Rego policies (added to `[policies] dirs`).
+    #[arg(long = "policies", num_args = 1.., value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// Configuration file, for `[policies]` (default: ./mamori.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl CustomPolicies {
+    /// The built-in rules, then the custom policies.
+    fn rules(&self) -> anyhow::Result<Vec<&'static dyn Rule>> {
+        let mut config = crate::load_config(self.config.as_deref())?;
+        config.policy_dirs = self.policies.clone();
+        let mut rules: Vec<&'static dyn Rule> = catalog().to_vec();
+        rules.extend(config.policies()?);
+        Ok(rules)
+    }
+}
+
+fn is_custom(rule: &dyn Rule) -> bool {
+    find(rule.meta().id).is_none()
 }
 
 fn to_json(rule: &dyn Rule) -> serde_json::Value {
@@ -34,20 +67,22 @@ fn to_json(rule: &dyn Rule) -> serde_json::Value {
         "stride": meta.stride.as_str(),
         "cisAwsFoundations3.0.0": meta.cis,
         "fsbp": meta.fsbp,
-        "awsConfigManagedRule": meta.is_aws_managed_id(),
+        "awsConfigManagedRule": !is_custom(rule) && meta.is_aws_managed_id(),
+        "custom": is_custom(rule),
         "notes": meta.notes,
     })
 }
 
 pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
     match command {
-        RulesCommand::List { format } if format == "json" => {
-            let rules: Vec<_> = catalog().iter().map(|rule| to_json(*rule)).collect();
+        RulesCommand::List { format, custom } if format == "json" => {
+            let rules: Vec<_> = custom.rules()?.into_iter().map(to_json).collect();
             println!("{}", serde_json::to_string_pretty(&rules)?);
         }
-        RulesCommand::List { .. } => {
+        RulesCommand::List { custom, .. } => {
+            let rules = custom.rules()?;
             println!("{:<52} {:<13} {:<14} {:<16} TITLE", "ID", "SEVERITY", "SERVICE", "CIS 3.0 / FSBP");
-            for rule in catalog() {
+            for rule in &rules {
                 let meta = rule.meta();
                 let mappings: Vec<&str> = meta.cis.iter().chain(meta.fsbp.iter()).copied().collect();
                 println!(
@@ -59,12 +94,17 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
                     meta.title
                 );
             }
-            println!("\n{} rules", catalog().len());
+            let custom = rules.len() - catalog().len();
+            println!("\n{} rules ({} built in, {custom} custom)", rules.len(), catalog().len());
         }
-        RulesCommand::Show { id } => {
-            let rule = find(&id).ok_or_else(|| anyhow!("unknown rule `{id}` (see `mamori rules list`)"))?;
+        RulesCommand::Show { id, custom } => {
+            let rules = custom.rules()?;
+            let rule = rules
+                .iter()
+                .find(|rule| rule.meta().id == id)
+                .ok_or_else(|| anyhow!("unknown rule `{id}` (see `mamori rules list`)"))?;
             let meta = rule.meta();
-            println!("{}  [{}]", meta.id, meta.severity);
+            println!("{}  [{}]{}", meta.id, meta.severity, if is_custom(*rule) { "  custom policy" } else { "" });
             println!("{}\n", meta.title);
             println!("Resource types: {}", meta.resource_types.join(", "));
             println!("STRIDE:         {}", meta.stride.as_str());
@@ -72,7 +112,13 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
             println!("FSBP:           {}", if meta.fsbp.is_empty() { "-".into() } else { meta.fsbp.join(", ") });
             println!(
                 "AWS Config:     {}",
-                if meta.is_aws_managed_id() { "same id as the AWS Config managed rule" } else { "mamori rule" }
+                if is_custom(*rule) {
+                    "custom policy"
+                } else if meta.is_aws_managed_id() {
+                    "same id as the AWS Config managed rule"
+                } else {
+                    "mamori rule"
+                }
             );
             if !meta.params.is_empty() {
                 println!("\nParameters:");

@@ -248,3 +248,29 @@ fn bad_policies_exit_2_naming_the_file_and_line() {
         }
     }
 }
+
+#[test]
+fn rules_list_and_show_include_custom_policies() {
+    let listed = run(mamori().args(["rules", "list", "--format", "json", "--policies"]).arg(examples()));
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let rules: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    let custom: BTreeSet<&str> =
+        rules.iter().filter(|r| r["custom"] == true).map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        custom,
+        BTreeSet::from(["org-iam-access-key-source-ip", "org-required-tags", "org-sg-open-ingress-authorized-ports"])
+    );
+    assert_eq!(rules.len(), mamori_rules::catalog().len() + 3);
+    assert!(rules
+        .iter()
+        .filter(|r| r["custom"] == false)
+        .all(|r| mamori_rules::find(r["id"].as_str().unwrap()).is_some()));
+
+    let table = run(mamori().args(["rules", "list", "--policies"]).arg(examples()));
+    assert!(text(&table.stdout).contains("(62 built in, 3 custom)"), "{}", text(&table.stdout));
+    let shown = run(mamori().args(["rules", "show", "org-required-tags", "--policies"]).arg(examples()));
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    assert!(text(&shown.stdout).contains("custom policy"), "{}", text(&shown.stdout));
+    let without = run(mamori().args(["rules", "show", "org-required-tags"]));
+    assert_eq!(without.status.code(), Some(2));
+}
