@@ -64,10 +64,17 @@ fn seed(server: &MotoServer, members: usize) -> Seeded {
 }
 
 fn audit(endpoint: &str, extra: &[&str]) -> Audit {
+    audit_with(endpoint, extra, |_| {})
+}
+
+/// `mamori audit` of the seeded organization with `extra` flags; `setup` adjusts the command
+/// (environment) before it runs. Runs are not recorded unless `setup` says so.
+fn audit_with(endpoint: &str, extra: &[&str], setup: impl FnOnce(&mut Command)) -> Audit {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let inventory = dir.path().join("inventory");
-    let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    command
         .env("MAMORI_NO_STORE", "1")
         .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations"])
         .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress"])
@@ -83,9 +90,9 @@ fn audit(endpoint: &str, extra: &[&str]) -> Audit {
         .env("AWS_SECRET_ACCESS_KEY", mamori_testkit::TEST_SECRET_ACCESS_KEY)
         .env("AWS_REGION", "us-east-1")
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .expect("mamori runs");
+        .env_remove("AWS_ENDPOINT_URL");
+    setup(&mut command);
+    let output = command.output().expect("mamori runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let code = output.status.code().unwrap_or(-1);
     assert!(code == 0 || code == 1, "mamori audit failed ({code}): {stderr}");
@@ -451,51 +458,16 @@ async fn member_config(config: &aws_config::SdkConfig, account: &str) -> aws_con
 
 /// An audit recorded in the findings history `db`, with owners and webhooks from `config`.
 fn recorded_audit(endpoint: &str, db: &Path, config: &Path, webhooks: &[(&str, String)], extra: &[&str]) -> Audit {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("report.json");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
-    command
-        .env_remove("MAMORI_NO_STORE")
-        .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations", "--regions", REGIONS])
-        .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress", "--retry-backoff-ms", "20"])
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .arg("--db")
-        .arg(db)
-        .arg("--config")
-        .arg(config)
-        .args(extra)
-        .env("AWS_ACCESS_KEY_ID", mamori_testkit::TEST_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", mamori_testkit::TEST_SECRET_ACCESS_KEY)
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL");
-    for (variable, url) in webhooks {
-        command.env(variable, url);
-    }
-    let output = command.output().expect("mamori runs");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let code = output.status.code().unwrap_or(-1);
-    assert!(code == 0, "mamori audit failed ({code}): {stderr}");
-    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let mut findings: Vec<Finding> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
-            Finding {
-                rule: text("ruleId"),
-                account: text("accountId"),
-                region: text("region"),
-                resource: text("resourceId"),
-                status: text("status"),
-                message: text("message"),
-            }
-        })
-        .collect();
-    findings.sort();
-    Audit { code, stderr, findings, run: Value::Null }
+    let mut flags = vec!["--db", db.to_str().unwrap(), "--config", config.to_str().unwrap()];
+    flags.extend(extra);
+    let audit = audit_with(endpoint, &flags, |command| {
+        command.env_remove("MAMORI_NO_STORE");
+        for (variable, url) in webhooks {
+            command.env(variable, url);
+        }
+    });
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    audit
 }
 
 /// (kind, rule, account, region, resource) of every change between two audits, worked out
