@@ -5,15 +5,13 @@
 //! aggregation and the page; this module only reads the store into it.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use mamori_dashboard::{Checks, DashboardBuilder, SeverityCounts, TrendPoint};
-use mamori_model::{time::rfc3339, Finding, Severity, Status};
+use mamori_model::{time::rfc3339, Severity, Status};
 use mamori_store::{RunState, RunSummary};
 
 use crate::export_cmd::chosen_run;
@@ -113,37 +111,20 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
     for account in store.accounts(run.id)? {
         builder.account(&account.id, account.name, account.owner);
     }
-    store.for_each_finding(run.id, |stored| {
-        builder.add(&Finding {
-            rule_id: Arc::from(stored.rule_id),
-            status: stored.status,
-            severity: stored.severity,
-            account_id: Arc::from(stored.account_id),
-            region: Arc::from(stored.region),
-            resource_type: Arc::from(stored.resource_type),
-            resource_id: Arc::from(stored.resource_id),
-            resource_arn: stored.resource_arn.map(Arc::from),
-            message: stored.message,
-        })
-    })?;
+    store.for_each_finding(run.id, |stored| builder.add(&stored.into_finding()))?;
     let data = builder.finish();
     if let Some(name) = &args.framework {
         framework_report(name, args.framework_output.as_deref(), &store, &run)?;
     }
     let html = mamori_dashboard::render(&data);
-    // Written beside the target and renamed: a failed write leaves no half page.
-    let path = &args.output;
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut staged =
-        tempfile::NamedTempFile::new_in(directory).with_context(|| format!("cannot write `{}`", path.display()))?;
-    staged.write_all(html.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
-    staged.persist(path).map_err(|err| err.error).with_context(|| format!("cannot write `{}`", path.display()))?;
+    mamori_engine::report::write_file(&args.output, |out| out.write_all(html.as_bytes()))
+        .with_context(|| format!("cannot write `{}`", args.output.display()))?;
     eprintln!(
         "wrote the dashboard of run {} ({} checks, score {}) to {}",
         run.id,
         data.run.checks.total(),
         data.run.score_text,
-        path.display()
+        args.output.display()
     );
     Ok(ExitCode::SUCCESS)
 }

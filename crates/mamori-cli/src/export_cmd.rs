@@ -11,17 +11,15 @@
 //! Both read the store, so they export exactly what was recorded, whenever they run.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use mamori_aws::security_hub::{archive, import_findings};
 use mamori_aws::SdkOptions;
-use mamori_model::{time::rfc3339, Finding, Status};
-use mamori_store::{RunState, RunSummary, Store, StoredFinding};
+use mamori_model::{time::rfc3339, Status};
+use mamori_store::{RunState, RunSummary, Store};
 use serde_json::Value;
 
 use crate::history_cmd::{open_for_reading, ReadArgs};
@@ -83,20 +81,6 @@ pub(crate) fn chosen_run(store: &Store, name: Option<&str>) -> anyhow::Result<Ru
     Ok(run)
 }
 
-fn to_finding(stored: StoredFinding) -> Finding {
-    Finding {
-        rule_id: Arc::from(stored.rule_id),
-        status: stored.status,
-        severity: stored.severity,
-        account_id: Arc::from(stored.account_id),
-        region: Arc::from(stored.region),
-        resource_type: Arc::from(stored.resource_type),
-        resource_id: Arc::from(stored.resource_id),
-        resource_arn: stored.resource_arn.map(Arc::from),
-        message: stored.message,
-    }
-}
-
 fn meta(rule_id: &str) -> Option<&'static mamori_rules::RuleMeta> {
     mamori_rules::find(rule_id).map(|rule| rule.meta())
 }
@@ -112,7 +96,7 @@ fn security_hub(args: SecurityHubArgs) -> anyhow::Result<ExitCode> {
     store.for_each_finding(run.id, |stored| {
         if stored.status != Status::Pass {
             reported.insert(stored.finding_id.clone());
-            let finding = to_finding(stored);
+            let finding = stored.into_finding();
             documents.push(mamori_engine::report::asff_finding(&finding, meta(&finding.rule_id), &now));
         }
     })?;
@@ -120,7 +104,7 @@ fn security_hub(args: SecurityHubArgs) -> anyhow::Result<ExitCode> {
     if let Some(previous) = &previous {
         store.for_each_finding(previous.id, |stored| {
             if stored.status != Status::Pass && !reported.contains(&stored.finding_id) {
-                let finding = to_finding(stored);
+                let finding = stored.into_finding();
                 let document = mamori_engine::report::asff_finding(&finding, meta(&finding.rule_id), &now);
                 documents.push(archive(&document, &now));
             }
@@ -160,20 +144,13 @@ fn ocsf(args: OcsfArgs) -> anyhow::Result<ExitCode> {
     let time = u128::try_from(run.finished_at.unwrap_or(run.started_at)).unwrap_or_default();
     let mut findings: Vec<Value> = Vec::new();
     store.for_each_finding(run.id, |stored| {
-        let finding = to_finding(stored);
+        let finding = stored.into_finding();
         findings.push(mamori_engine::report::ocsf_finding(&finding, meta(&finding.rule_id), time));
     })?;
     let text = serde_json::to_string_pretty(&findings)?;
     match &args.output {
         Some(path) => {
-            // Written beside the target and renamed, so a failed export leaves no partial file.
-            let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let mut staged = tempfile::NamedTempFile::new_in(directory)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            staged.write_all(text.as_bytes())?;
-            staged
-                .persist(path)
-                .map_err(|err| err.error)
+            mamori_engine::report::write_file(path, |out| out.write_all(text.as_bytes()))
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             eprintln!("wrote {} OCSF findings of run {} to {}", findings.len(), run.id, path.display());
         }

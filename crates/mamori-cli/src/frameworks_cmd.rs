@@ -48,6 +48,6 @@ pub fn render(report: &FrameworkReport, out: &mut dyn Write) -> anyhow::Result<(
 
 pub fn write_json(report: &FrameworkReport, path: &Path) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(report)?;
-    std::fs::write(path, text + "\n")
+    mamori_engine::report::write_file(path, |out| writeln!(out, "{text}"))
         .with_context(|| format!("cannot write the framework report to `{}`", path.display()))
 }

@@ -355,26 +355,9 @@ fn least_privilege_policy_is_enough() {
         let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"AWS": [format!("arn:aws:iam::{management}:root"), format!("arn:aws:iam::{management}:user/mamori-ci")]},
             "Action": "sts:AssumeRole"}]});
-        let sts = aws_sdk_sts::Client::new(&config);
         for account in seeded.accounts.iter().filter(|a| a.status == "ACTIVE") {
-            let account_config = if account.management {
-                config.clone()
-            } else {
-                let assumed = sts
-                    .assume_role()
-                    .role_arn(format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", account.id))
-                    .role_session_name("setup")
-                    .send()
-                    .await
-                    .unwrap();
-                let c = assumed.credentials.unwrap();
-                config
-                    .to_builder()
-                    .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                        aws_credential_types::Credentials::new(c.access_key_id, c.secret_access_key, Some(c.session_token), None, "setup"),
-                    ))
-                    .build()
-            };
+            let account_config =
+                if account.management { config.clone() } else { member_config(&config, &account.id).await };
             let iam = aws_sdk_iam::Client::new(&account_config);
             iam.create_role().role_name("mamori-least-privilege").assume_role_policy_document(trust.to_string()).send().await.unwrap();
             iam.put_role_policy().role_name("mamori-least-privilege").policy_name("mamori-read-only").policy_document(&role_policy).send().await.unwrap();

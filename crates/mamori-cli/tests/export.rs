@@ -4,66 +4,25 @@
 //! dashboard's data, and the refusals.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use aws_config::Region;
 use aws_sdk_securityhub::types::RecordState;
 use mamori_testkit::MotoServer;
 use serde_json::Value;
 
+mod common;
+use common::{copy_demo_org, mamori, run, set_versioning};
+
 const PAYMENTS: &str = "100000000000";
 const FIXED: &str = "payments-prod-2-faae83";
-
-fn mamori(db: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
-    command.env_remove("MAMORI_NO_STORE").env("MAMORI_DB", db);
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("mamori runs");
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
-    output
-}
 
 fn ok(command: &mut Command) -> (String, String) {
     let output = run(command);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(output.status.success(), "{stderr}");
     (String::from_utf8(output.stdout).unwrap(), stderr)
-}
-
-fn copy_demo_org(into: &Path) -> PathBuf {
-    let inventory = into.join("inventory");
-    std::fs::create_dir(&inventory).unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-org");
-    for entry in std::fs::read_dir(demo).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), inventory.join(entry.file_name())).unwrap();
-    }
-    inventory
-}
-
-/// Turn on versioning of `bucket`: its `s3-bucket-versioning-enabled` failure is resolved.
-fn enable_versioning(inventory: &Path, bucket: &str) {
-    let file = inventory.join(format!("{PAYMENTS}.jsonl"));
-    let text = std::fs::read_to_string(&file).unwrap();
-    let mut edited = 0;
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            let mut item: Value = serde_json::from_str(line).unwrap();
-            if item["resourceType"] == "AWS::S3::Bucket" && item["resourceId"] == bucket {
-                item["supplementaryConfiguration"]["BucketVersioningConfiguration"]["status"] = "Enabled".into();
-                edited += 1;
-                return item.to_string();
-            }
-            line.to_owned()
-        })
-        .collect();
-    assert_eq!(edited, 1);
-    std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
 
 /// The non-passing findings of the latest run by (region as Security Hub sees it, ASFF id).
@@ -134,7 +93,7 @@ fn runs_export_to_security_hub_and_ocsf() {
     }
 
     // The next run fixes one bucket: its finding is archived, the others are updated in place.
-    enable_versioning(&inventory, FIXED);
+    set_versioning(&inventory, PAYMENTS, FIXED, "Enabled");
     ok(mamori(&db).arg("evaluate").arg(&inventory));
     let second = expected_ids(&db);
     let (_, stderr) = ok(&mut export_to(&db, &endpoint));

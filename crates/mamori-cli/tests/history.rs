@@ -5,25 +5,16 @@
 //! schema, read-only store) with exit 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
+use common::{copy_demo_org, edit_items, mamori, run, set_versioning};
 
 const PAYMENTS: &str = "100000000000";
 const BROKEN: &str = "payments-prod-1-185f17";
 const FIXED: &str = "payments-prod-2-faae83";
-
-fn mamori(db: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
-    command.env_remove("MAMORI_NO_STORE").env("MAMORI_DB", db);
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("mamori runs");
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
-    output
-}
 
 fn ok(command: &mut Command) -> String {
     let output = run(command);
@@ -40,45 +31,9 @@ fn refused(command: &mut Command, expected: &[&str]) {
     }
 }
 
-/// Rewrite the items of `file` for which `edit` returns true.
-fn edit_items(file: &Path, mut edit: impl FnMut(&mut Value) -> bool) {
-    let text = std::fs::read_to_string(file).unwrap();
-    let mut changed = 0;
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            let mut item: Value = serde_json::from_str(line).unwrap();
-            if edit(&mut item) {
-                changed += 1;
-                item.to_string()
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect();
-    assert!(changed > 0, "nothing edited in {}", file.display());
-    std::fs::write(file, lines.join("\n") + "\n").unwrap();
-}
-
-fn set_versioning(inventory: &Path, bucket: &str, status: &str) {
-    edit_items(&inventory.join(format!("{PAYMENTS}.jsonl")), |item| {
-        if item["resourceType"] != "AWS::S3::Bucket" || item["resourceId"] != bucket {
-            return false;
-        }
-        item["supplementaryConfiguration"]["BucketVersioningConfiguration"]["status"] = status.into();
-        true
-    });
-}
-
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let inventory = dir.path().join("inventory");
-    std::fs::create_dir(&inventory).unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-org");
-    for entry in std::fs::read_dir(demo).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), inventory.join(entry.file_name())).unwrap();
-    }
+    let inventory = copy_demo_org(dir.path());
     // Owners from each source: the configuration (payments), the accounts CSV details the
     // collector copies into the account record (data), Organizations tags (identity), and
     // the default target for the rest.
@@ -119,8 +74,8 @@ fn two_evaluations_give_exact_transitions_by_owner() {
         command
     };
     ok(&mut evaluate(&db));
-    set_versioning(&inventory, BROKEN, "Suspended");
-    set_versioning(&inventory, FIXED, "Enabled");
+    set_versioning(&inventory, PAYMENTS, BROKEN, "Suspended");
+    set_versioning(&inventory, PAYMENTS, FIXED, "Enabled");
     // The table view records findings too (it does not need them for itself).
     ok(&mut evaluate(&db));
 

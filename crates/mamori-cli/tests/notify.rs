@@ -8,12 +8,15 @@
 //! later; a dry run sends and queues nothing; `--no-notify` queues nothing. The webhook URLs
 //! carry a fake token that must appear in no output and nowhere in the SQLite files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use mamori_testkit::webhook::{Recorder, Reply};
 use serde_json::Value;
+
+mod common;
+use common::copy_demo_org;
 
 const PAYMENTS: &str = "100000000000";
 const IDENTITY: &str = "100000013424";
@@ -56,13 +59,7 @@ struct Setup {
 impl Setup {
     fn new() -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let inventory = dir.path().join("inventory");
-        std::fs::create_dir(&inventory).unwrap();
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-org");
-        for entry in std::fs::read_dir(demo).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), inventory.join(entry.file_name())).unwrap();
-        }
+        let inventory = copy_demo_org(dir.path());
         let config = dir.path().join("mamori.toml");
         let db = dir.path().join("history.db");
         let setup = Setup { _dir: dir, inventory, config, db, endpoints: Endpoints::start() };
@@ -121,24 +118,7 @@ impl Setup {
     }
 
     fn set_versioning(&self, account: &str, bucket: &str, status: &str) {
-        let file = self.inventory.join(format!("{account}.jsonl"));
-        let text = std::fs::read_to_string(&file).unwrap();
-        let mut changed = 0;
-        let lines: Vec<String> = text
-            .lines()
-            .map(|line| {
-                let mut item: Value = serde_json::from_str(line).unwrap();
-                if item["resourceType"] == "AWS::S3::Bucket" && item["resourceId"] == bucket {
-                    item["supplementaryConfiguration"]["BucketVersioningConfiguration"]["status"] = status.into();
-                    changed += 1;
-                    item.to_string()
-                } else {
-                    line.to_owned()
-                }
-            })
-            .collect();
-        assert_eq!(changed, 1, "bucket {bucket} not found in {}", file.display());
-        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        common::set_versioning(&self.inventory, account, bucket, status);
     }
 
     fn pending(&self) -> Vec<Value> {

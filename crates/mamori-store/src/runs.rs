@@ -89,6 +89,24 @@ pub struct StoredFinding {
     pub message: String,
 }
 
+impl StoredFinding {
+    /// The finding as the engine's reports and exports take it.
+    pub fn into_finding(self) -> mamori_model::Finding {
+        use std::sync::Arc;
+        mamori_model::Finding {
+            rule_id: Arc::from(self.rule_id),
+            status: self.status,
+            severity: self.severity,
+            account_id: Arc::from(self.account_id),
+            region: Arc::from(self.region),
+            resource_type: Arc::from(self.resource_type),
+            resource_id: Arc::from(self.resource_id),
+            resource_arn: self.resource_arn.map(Arc::from),
+            message: self.message,
+        }
+    }
+}
+
 const RUN_COLUMNS: &str = "id, kind, scope, scope_label, state, started_at, finished_at, pass, fail, error_count, \
      muted, fail_by_severity, error, options, statistics, pid";
 

@@ -111,22 +111,7 @@ impl ReportWriter {
                 self.assemble(summary, &mut out)?;
                 out.flush()
             }
-            Destination::File(path) => {
-                let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                if is_special_file(path) {
-                    let mut out = BufWriter::new(File::create(path)?);
-                    self.assemble(summary, &mut out)?;
-                    return out.flush();
-                }
-                let mut staged = tempfile::NamedTempFile::new_in(directory)?;
-                {
-                    let mut out = BufWriter::new(staged.as_file_mut());
-                    self.assemble(summary, &mut out)?;
-                    out.flush()?;
-                }
-                staged.persist(path).map_err(|err| err.error)?;
-                Ok(())
-            }
+            Destination::File(path) => write_file(path, |out| self.assemble(summary, out)),
         }
     }
 
@@ -157,6 +142,26 @@ impl ReportWriter {
 }
 
 /// `/dev/null`, `/dev/stdout` and pipes cannot be renamed over: write them directly.
+/// Write a file whole or not at all: the content goes to a file beside `path` that is renamed
+/// over it once complete, so a failure never leaves a partial file that looks complete.
+/// Devices and pipes (`/dev/stdout`, a FIFO) are written directly.
+pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    if is_special_file(path) {
+        let mut out = BufWriter::new(File::create(path)?);
+        write(&mut out)?;
+        return out.flush();
+    }
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut staged = tempfile::NamedTempFile::new_in(directory)?;
+    {
+        let mut out = BufWriter::new(staged.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    staged.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
 fn is_special_file(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
     std::fs::metadata(path).map(|m| m.file_type().is_char_device() || m.file_type().is_fifo()).unwrap_or(false)
