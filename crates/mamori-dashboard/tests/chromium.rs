@@ -101,6 +101,7 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(50));
         };
         // SAFETY: kill(2) on the process group Chromium leads; ESRCH when it is gone already.
+        #[allow(unsafe_code, reason = "std can kill a child but not its process group")]
         unsafe {
             libc::kill(-group, libc::SIGKILL);
         }

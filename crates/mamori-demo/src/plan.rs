@@ -770,7 +770,7 @@ struct Expect<'a> {
 }
 
 impl Expect<'_> {
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "one expectation's fields, named at each call site")]
     fn add(
         &mut self,
         scope: &str,

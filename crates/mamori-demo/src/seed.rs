@@ -137,7 +137,7 @@ pub async fn seed_with(config: &SdkConfig, spec: &Spec, limits: Limits) -> Resul
                 })?
         };
         let found = listed.iter().find(|listed| listed.id() == Some(id.as_str())).copied();
-        #[allow(deprecated)] // `Status` is what older emulators fill; `State` replaces it.
+        #[allow(deprecated, reason = "`Status` is what older emulators fill; `State` replaces it")]
         let status = found
             .and_then(|a| {
                 a.state().map(|s| s.as_str().to_owned()).or_else(|| a.status().map(|s| s.as_str().to_owned()))

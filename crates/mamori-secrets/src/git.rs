@@ -171,6 +171,7 @@ pub(crate) enum Object<'a> {
 fn enlarge_pipe(stdout: &ChildStdout) {
     use std::os::fd::AsRawFd;
     // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure is harmless (keeps the default).
+    #[allow(unsafe_code, reason = "libc::fcntl has no safe wrapper in std")]
     unsafe {
         libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
     }

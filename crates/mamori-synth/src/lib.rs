@@ -827,7 +827,7 @@ impl Generator<'_> {
 }
 
 /// One configuration item in AWS Config's snapshot shape (API spellings: `ARN`, `version`).
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "the fields of one configuration item, named at each call site")]
 fn configuration_item(
     account: &Account,
     resource_type: &str,

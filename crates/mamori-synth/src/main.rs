@@ -321,8 +321,10 @@ fn measure(mut command: Command) -> anyhow::Result<(Duration, u64)> {
     let child = command.spawn().context("starting mamori")?;
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 fills it for our own child, which we have not reaped.
+    #[allow(unsafe_code, reason = "peak memory of a child needs wait4's rusage, which std does not expose")]
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = child.id() as libc::pid_t;
+    #[allow(unsafe_code, reason = "peak memory of a child needs wait4's rusage, which std does not expose")]
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let elapsed = started.elapsed();
     if reaped != pid {

@@ -87,8 +87,10 @@ async fn read_trail(cx: &Cx, cloudtrail: &aws_sdk_cloudtrail::Client, trail: &Tr
 }
 
 /// DescribeTrails' fields in AWS Config's camelCase.
-// `SnsTopicName` is deprecated in favour of the ARN, but AWS Config's items still carry it.
-#[allow(deprecated)]
+#[allow(
+    deprecated,
+    reason = "`SnsTopicName` is deprecated in favour of the ARN, but AWS Config's items still carry it"
+)]
 fn trail_configuration(trail: &Trail) -> Value {
     json!({
         "name": trail.name(),

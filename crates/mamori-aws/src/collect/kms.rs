@@ -36,7 +36,7 @@ async fn collect(cx: &Cx) {
         let mut item = cx.item("AWS::KMS::Key", m.key_id());
         // AWS Config still writes the deprecated customerMasterKeySpec, and older items
         // carry only that; the rule reads either.
-        #[allow(deprecated)]
+        #[allow(deprecated, reason = "AWS Config still writes customerMasterKeySpec")]
         let customer_master_key_spec = m.customer_master_key_spec().map(|v| v.as_str());
         item.arn = m.arn().map(str::to_owned);
         item.configuration = json!({

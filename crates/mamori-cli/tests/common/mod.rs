@@ -1,6 +1,6 @@
 //! What several CLI tests do to the bundled example inventory: copy it into a temporary
 //! directory and change items in the copy between runs. Each test binary uses a part of it.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of the common module")]
 
 use std::path::{Path, PathBuf};
 

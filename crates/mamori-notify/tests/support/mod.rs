@@ -1,11 +1,11 @@
 //! Test support: digest builders and fixtures; the recording HTTP server is
 //! `mamori_testkit::webhook`.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of the support module")]
 
 use std::path::PathBuf;
 
 use mamori_notify::{Change, ChangeKind, OwnerDigest, RunInfo, Severity};
-#[allow(unused_imports)]
+#[allow(unused_imports, reason = "re-exported for the test binaries that use it")]
 pub use mamori_testkit::webhook::{closed_port_url, Recorder, Reply};
 
 pub fn fixture(name: &str) -> PathBuf {

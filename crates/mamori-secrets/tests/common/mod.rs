@@ -1,6 +1,6 @@
 //! Helpers for tests on real temporary git repositories. Secrets are built at run
 //! time so that this source holds none a scanner would find.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of the common module")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

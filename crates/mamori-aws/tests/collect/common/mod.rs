@@ -1,7 +1,7 @@
 //! Shared by the collector tests: run collectors against moto, read the items back, and
 //! evaluate them with the real rule catalog, so each test checks the whole contract
 //! (collector → inventory → rule) and not just a JSON shape.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of the common module")]
 
 use std::sync::Arc;
 
