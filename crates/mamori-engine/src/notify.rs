@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use mamori_model::TargetKind;
 use serde::Deserialize;
 
 /// `[notify]`.
@@ -40,16 +41,9 @@ pub struct NotifySection {
 #[serde(deny_unknown_fields)]
 pub struct NotifyTarget {
     /// `slack` or `json`.
-    pub kind: NotifyKind,
+    pub kind: TargetKind,
     /// The environment variable holding the URL.
     pub url_env: Option<String>,
     /// A file holding the URL (relative paths are relative to the directory of `mamori.toml`).
     pub url_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NotifyKind {
-    Slack,
-    Json,
 }

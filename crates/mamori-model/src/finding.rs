@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 /// How bad a failure is. Ordered: `Informational < Low < ... < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Informational,

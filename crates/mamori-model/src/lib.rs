@@ -9,8 +9,10 @@
 mod finding;
 mod item;
 mod read;
+mod target_kind;
 pub mod time;
 
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
 pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE};
 pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, ReadStats};
+pub use target_kind::TargetKind;

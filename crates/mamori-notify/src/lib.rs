@@ -15,6 +15,9 @@
 //! URL at send time from the environment or a file, and [`WebhookUrl`] prints itself redacted.
 //! Every error text coming from the HTTP client or the endpoint is scrubbed of the URL.
 //!
+//! A message waiting for delivery is stored as a [`Queued`] payload ([`queue`]), whose format
+//! is versioned so that a later release still delivers what an earlier one queued.
+//!
 //! ```no_run
 //! use mamori_notify::{render, BlockingSender, DeliveryPolicy, OwnerDigest, RenderOptions, TargetResolver};
 //! # fn digests() -> Vec<OwnerDigest> { Vec::new() }
@@ -34,6 +37,7 @@ mod digest;
 mod dry_run;
 pub mod json;
 mod message;
+pub mod queue;
 mod secret;
 pub mod slack;
 mod target;
@@ -46,6 +50,7 @@ pub use dry_run::dry_run;
 pub use json::JsonLimits;
 pub use mamori_model::Severity;
 pub use message::{message_key, render, Message, RenderOptions};
+pub use queue::{QueueError, Queued, Unrendered, QUEUE_FORMAT_VERSION};
 pub use secret::{UrlProblem, WebhookUrl};
 pub use slack::SlackLimits;
 pub use target::{Target, TargetConfig, TargetError, TargetKind, TargetRef, TargetResolver, UrlProblemText, UrlSource};

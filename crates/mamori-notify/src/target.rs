@@ -15,24 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::{UrlProblem, WebhookUrl};
 
-/// The payload format a target receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetKind {
-    /// A Slack incoming webhook: Block Kit, split to Slack's limits.
-    Slack,
-    /// Any HTTPS endpoint taking the documented JSON document (`schema` `mamori.notification`).
-    Json,
-}
-
-impl TargetKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Slack => "slack",
-            TargetKind::Json => "json",
-        }
-    }
-}
+pub use mamori_model::TargetKind;
 
 /// A target by reference: `slack:team-a`. Safe to store and print.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
