@@ -263,3 +263,40 @@ fn rules_list_and_show() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown rule `nope`"));
 }
+
+/// The reports of the bundled example are the same bytes from one version to the next unless a
+/// change means them to differ: their SHA-256 digests, at a fixed `SOURCE_DATE_EPOCH`, are kept
+/// in `tests/fixtures/demo-org-reports.sha256` (made by the release before the workflow crate,
+/// under `faketime` at the same instant). A change that alters a report on purpose (a new
+/// rule, a new field) updates the file and says why in its commit.
+#[test]
+fn demo_organization_reports_are_byte_identical_to_the_recorded_digests() {
+    use sha2::{Digest, Sha256};
+    let recorded =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo-org-reports.sha256"))
+            .unwrap();
+    let mut compared = 0;
+    for line in recorded.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()) {
+        let (format, digest) = line.split_once(' ').expect("`FORMAT DIGEST` lines");
+        let output = run(mamori().env("SOURCE_DATE_EPOCH", "1764547200").arg("evaluate").arg(demo_org()).args([
+            "--format",
+            format,
+            "--threads",
+            "3",
+        ]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        let actual: String = Sha256::digest(&output.stdout).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(actual, digest.trim(), "the {format} report of examples/demo-org changed");
+        compared += 1;
+    }
+    assert_eq!(compared, 4, "json, csv, ocsf and asff are recorded");
+}
+
+#[test]
+fn a_bad_source_date_epoch_is_refused_by_name() {
+    let output =
+        run(mamori().env("SOURCE_DATE_EPOCH", "yesterday").arg("evaluate").arg(demo_org()).args(["--format", "json"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("SOURCE_DATE_EPOCH `yesterday`"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+}

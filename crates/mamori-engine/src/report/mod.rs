@@ -23,26 +23,30 @@ pub use exports::{asff_finding, ocsf_finding};
 
 /// The output formats of `mamori evaluate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
+    /// The organization-wide view, for people.
     Table,
+    /// The summary and every finding.
     Json,
+    /// One finding a line.
     Csv,
+    /// OCSF Compliance Findings (Amazon Security Lake).
     Ocsf,
+    /// AWS Security Finding Format (AWS Security Hub).
     Asff,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 5] = ["table", "json", "csv", "ocsf", "asff"];
-
-    pub fn parse(text: &str) -> Option<Format> {
-        Some(match text {
-            "table" => Format::Table,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            "ocsf" => Format::Ocsf,
-            "asff" => Format::Asff,
-            _ => return None,
-        })
+    /// The format's name, as `--format` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Ocsf => "ocsf",
+            Format::Asff => "asff",
+        }
     }
 }
 
@@ -65,7 +69,7 @@ pub struct ReportWriter {
 
 impl ReportWriter {
     pub fn new(format: Format, rules: &RuleSet) -> io::Result<ReportWriter> {
-        let (now, now_millis) = time::now();
+        let (now, now_millis) = time::now()?;
         Ok(ReportWriter {
             format,
             spill: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
