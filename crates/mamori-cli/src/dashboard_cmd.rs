@@ -15,7 +15,7 @@ use mamori_model::{time::rfc3339, Severity, Status};
 use mamori_store::{RunState, RunSummary};
 
 use crate::export_cmd::chosen_run;
-use crate::history_cmd::{open_for_reading, ReadArgs};
+use crate::settings::StoreLocation;
 
 #[derive(Args)]
 pub struct DashboardArgs {
@@ -23,7 +23,7 @@ pub struct DashboardArgs {
     #[arg(value_name = "RUN")]
     run: Option<String>,
     #[command(flatten)]
-    store: ReadArgs,
+    store: StoreLocation,
     /// Where the HTML file is written.
     #[arg(long, short, default_value = "mamori-report.html")]
     output: PathBuf,
@@ -89,7 +89,7 @@ fn framework_report(
 }
 
 pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
-    let store = open_for_reading(&args.store)?;
+    let store = args.store.open_read_only()?;
     let run = chosen_run(&store, args.run.as_deref())?;
     let mut builder = DashboardBuilder::new(args.title, run.id.to_string());
     builder.run_times(Some(time(run.started_at)), run.finished_at.map(time)).scope(run.scope_label.clone());

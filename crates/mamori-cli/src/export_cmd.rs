@@ -22,7 +22,7 @@ use mamori_model::{time::rfc3339, Status};
 use mamori_store::{RunState, RunSummary, Store};
 use serde_json::Value;
 
-use crate::history_cmd::{open_for_reading, ReadArgs};
+use crate::settings::StoreLocation;
 
 #[derive(Subcommand)]
 pub enum ExportCommand {
@@ -39,7 +39,7 @@ pub struct SecurityHubArgs {
     #[arg(value_name = "RUN")]
     run: Option<String>,
     #[command(flatten)]
-    store: ReadArgs,
+    store: StoreLocation,
     /// Send every call to this endpoint (an emulator); overrides AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -54,7 +54,7 @@ pub struct OcsfArgs {
     #[arg(value_name = "RUN")]
     run: Option<String>,
     #[command(flatten)]
-    store: ReadArgs,
+    store: StoreLocation,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -86,7 +86,7 @@ fn meta(rule_id: &str) -> Option<&'static mamori_rules::RuleMeta> {
 }
 
 fn security_hub(args: SecurityHubArgs) -> anyhow::Result<ExitCode> {
-    let store = open_for_reading(&args.store)?;
+    let store = args.store.open_read_only()?;
     let run = chosen_run(&store, args.run.as_deref())?;
     let previous = store.latest_complete_run(Some(&run.scope), Some(run.id))?;
     let now = rfc3339(run.finished_at.unwrap_or(run.started_at).div_euclid(1000));
@@ -139,7 +139,7 @@ fn security_hub(args: SecurityHubArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn ocsf(args: OcsfArgs) -> anyhow::Result<ExitCode> {
-    let store = open_for_reading(&args.store)?;
+    let store = args.store.open_read_only()?;
     let run = chosen_run(&store, args.run.as_deref())?;
     let time = u128::try_from(run.finished_at.unwrap_or(run.started_at)).unwrap_or_default();
     let mut findings: Vec<Value> = Vec::new();

@@ -9,12 +9,14 @@ use clap::{Args, Subcommand};
 use mamori_rules::{catalog, find, Rule};
 use serde_json::json;
 
+use crate::settings::{self, ListFormat};
+
 #[derive(Subcommand)]
 pub enum RulesCommand {
     /// List every built-in rule, and the custom policies given.
     List {
-        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
         #[command(flatten)]
         custom: CustomPolicies,
     },
@@ -39,7 +41,7 @@ pub struct CustomPolicies {
 impl CustomPolicies {
     /// The built-in rules, then the custom policies.
     fn rules(&self) -> anyhow::Result<Vec<&'static dyn Rule>> {
-        let mut config = crate::load_config(self.config.as_deref())?;
+        let mut config = settings::load_config(self.config.as_deref())?;
         config.policy_dirs = self.policies.clone();
         let mut rules: Vec<&'static dyn Rule> = catalog().to_vec();
         rules.extend(config.policies()?);
@@ -75,7 +77,7 @@ fn to_json(rule: &dyn Rule) -> serde_json::Value {
 
 pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
     match command {
-        RulesCommand::List { format, custom } if format == "json" => {
+        RulesCommand::List { format: ListFormat::Json, custom } => {
             let rules: Vec<_> = custom.rules()?.into_iter().map(to_json).collect();
             println!("{}", serde_json::to_string_pretty(&rules)?);
         }

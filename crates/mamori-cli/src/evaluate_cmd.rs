@@ -1,0 +1,217 @@
+//! `mamori evaluate` and `mamori audit`: one setup (configuration, rules, exceptions,
+//! framework, notifier, history, report), checked before any work, then the evaluation
+//! recorded and notified by `mamori-workflow`, then the sections printed after the report.
+
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use mamori_compliance::{Exceptions, Framework};
+use mamori_engine::{config::parse_param_flag, Config, Destination, Format};
+use mamori_model::Severity;
+use mamori_rules::RuleSet;
+use mamori_workflow::{evaluate_recorded, EvaluationRequest, History, Notifier, ScopeSource};
+
+use crate::settings::{self, HistoryArgs, NotifyArgs};
+use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd};
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    /// Inventory files or directories.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    collect: collect_cmd::CollectArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Keep the collected inventory in this directory (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    inventory: Option<PathBuf>,
+}
+
+/// What to evaluate and how to report it: shared by `evaluate` and `audit`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Only rules matching these ids or globs (e.g. `s3-*`); replaces `[evaluate] rules`.
+    #[arg(long = "rules", num_args = 1.., value_name = "GLOB")]
+    rules: Vec<String>,
+    /// Leave out rules matching these ids or globs.
+    #[arg(long = "exclude-rules", num_args = 1.., value_name = "GLOB")]
+    exclude_rules: Vec<String>,
+    /// Set a rule parameter, e.g. `access-keys-rotated.maxAccessKeyAge=45`.
+    #[arg(long = "param", value_name = "RULE.NAME=VALUE")]
+    params: Vec<String>,
+    /// Configuration file (default: ./mamori.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Directory of custom Rego policies, evaluated with the built-in rules; added to
+    /// `[policies] dirs`.
+    #[arg(long = "policies", value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a check of this severity or above fails or cannot be evaluated.
+    #[arg(long, value_enum, ignore_case = true, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// Worker threads (default: the number of cores; at most 1024).
+    #[arg(long, value_parser = settings::parse_threads)]
+    threads: Option<NonZeroUsize>,
+    #[command(flatten)]
+    history: HistoryArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
+    /// Exceptions file (YAML): matching failures become MUTED; replaces `[exceptions] file`.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// Also give the per-control result of a framework: cis-aws-3.0, aws-fsbp, or a file.
+    #[arg(long, value_name = "ID|FILE")]
+    framework: Option<String>,
+    /// Write the framework's per-control result as JSON to this file.
+    #[arg(long, value_name = "FILE", requires = "framework")]
+    framework_output: Option<PathBuf>,
+}
+
+/// Everything an evaluation needs, resolved and checked before any work.
+struct Evaluation {
+    config: Config,
+    rules: RuleSet,
+    exceptions: Option<Arc<Exceptions>>,
+    framework: Option<Framework>,
+    notifier: Notifier,
+    history: History,
+    fail_on: Option<Severity>,
+    destination: Destination,
+    options: serde_json::Value,
+    args: ReportArgs,
+}
+
+impl ReportArgs {
+    /// Resolve the flags and `mamori.toml` into an evaluation: a bad configuration, rule
+    /// selection, parameter, exceptions file, framework, `[notify]` section or store stops the
+    /// command here, before minutes of collection or evaluation.
+    fn prepare(self) -> anyhow::Result<Evaluation> {
+        let mut config = settings::load_config(self.config.as_deref())?;
+        config.select = self.rules.clone();
+        config.exclude = self.exclude_rules.clone();
+        config.policy_dirs = self.policies.clone();
+        for flag in &self.params {
+            config.params.push(parse_param_flag(flag).map_err(|err| anyhow::anyhow!("--param {err}"))?);
+        }
+        let fail_on = match self.fail_on {
+            Some(severity) => Some(severity),
+            None => config.fail_on()?,
+        };
+        let mut rules = config.rule_set()?;
+        let exceptions = exceptions_cmd::attach(self.exceptions.as_deref(), &config, &mut rules)?;
+        let framework = self.framework.as_deref().map(|name| frameworks_cmd::resolve(name, &rules)).transpose()?;
+        let notifier = self.notify.delivery.notifier(&config)?;
+        let history = self.history.open(&config)?;
+        let destination = match &self.output {
+            Some(path) => Destination::File(path.clone()),
+            None => Destination::Stdout,
+        };
+        let options = serde_json::json!({
+            "params": self.params,
+            "format": self.format.as_str(),
+            "failOn": fail_on.map(|s| s.as_str()),
+        });
+        Ok(Evaluation {
+            config,
+            rules,
+            exceptions,
+            framework,
+            notifier,
+            history,
+            fail_on,
+            destination,
+            options,
+            args: self,
+        })
+    }
+}
+
+pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let evaluation = args.report.prepare()?;
+    evaluation.run(&args.inputs, ScopeSource::Inventory(&args.inputs))
+}
+
+pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let evaluation = args.report.prepare()?;
+    let temporary;
+    let dir = match &args.inventory {
+        Some(dir) => dir.clone(),
+        None => {
+            temporary = tempfile::Builder::new().prefix("mamori-audit-").tempdir()?;
+            temporary.path().to_owned()
+        }
+    };
+    collect_cmd::collect_into(&args.collect, &dir)?;
+    evaluation.run(&[dir], ScopeSource::Audit(args.collect.scope()))
+}
+
+impl Evaluation {
+    fn run(mut self, inputs: &[PathBuf], scope: ScopeSource<'_>) -> anyhow::Result<ExitCode> {
+        let format = self.args.format;
+        let request = EvaluationRequest {
+            inputs,
+            rules: &self.rules,
+            format,
+            destination: &self.destination,
+            threads: settings::threads(self.args.threads),
+            config: &self.config,
+            scope,
+            options: self.options,
+        };
+        let evaluated = evaluate_recorded(&mut self.history, request)?;
+        if let Some(run) = &evaluated.recorded {
+            eprintln!("recorded run {} in {}", run.id, run.path.display());
+        }
+        let outcome = &evaluated.outcome;
+        if let Destination::File(path) = &self.destination {
+            let checks = &outcome.summary.checks;
+            eprintln!(
+                "wrote {} checks ({} FAIL, {} ERROR) to {}",
+                checks.total(),
+                checks.fail,
+                checks.error,
+                path.display()
+            );
+        }
+        // The extra sections go after the report, and never into a machine-readable report on
+        // standard output.
+        let mut extra: Box<dyn Write> = match (&self.destination, format) {
+            (Destination::Stdout, Format::Table) | (Destination::File(_), _) => Box::new(std::io::stdout()),
+            _ => Box::new(std::io::stderr()),
+        };
+        if let Some(exceptions) = &self.exceptions {
+            exceptions_cmd::warn(exceptions, &self.rules);
+            if format == Format::Table {
+                exceptions_cmd::render(exceptions, &self.rules, &mut extra)?;
+            }
+        }
+        if let Some(framework) = &self.framework {
+            let report = frameworks_cmd::evaluate(framework, &outcome.summary);
+            match &self.args.framework_output {
+                Some(path) => frameworks_cmd::write_json(&report, path)?,
+                None => frameworks_cmd::render(&report, &mut extra)?,
+            }
+        }
+        let notified = self.notifier.after_run(evaluated.recorded.as_ref(), &self.rules, self.args.notify.mode())?;
+        notify_cmd::print_report(&notified, &mut extra)?;
+        let failing = self.fail_on.is_some_and(|threshold| outcome.has_findings_at_or_above(threshold));
+        Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    }
+}
