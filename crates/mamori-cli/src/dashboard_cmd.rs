@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use mamori_dashboard::{Checks, DashboardBuilder, SeverityCounts, TrendPoint};
-use mamori_model::{time::rfc3339, Severity, Status};
+use mamori_dashboard::{DashboardBuilder, TrendPoint};
+use mamori_model::{time::rfc3339, StatusCounts};
 use mamori_store::{RunState, RunSummary};
 
 use crate::export_cmd::chosen_run;
@@ -47,15 +47,12 @@ fn time(ms: i64) -> String {
 }
 
 fn trend_point(run: &RunSummary) -> TrendPoint {
-    let checks =
-        Checks { pass: run.counts.pass, fail: run.counts.fail, error: run.counts.error, muted: run.counts.muted };
-    let mut failing = SeverityCounts::default();
-    for (name, count) in &run.fail_by_severity {
-        if let Ok(severity) = name.parse::<Severity>() {
-            failing.set(severity, *count);
-        }
-    }
-    TrendPoint::new(run.id.to_string(), time(run.finished_at.unwrap_or(run.started_at)), checks, failing)
+    TrendPoint::new(
+        run.id.to_string(),
+        time(run.finished_at.unwrap_or(run.started_at)),
+        run.counts,
+        run.fail_by_severity,
+    )
 }
 
 /// The per-control results of a stored run: each rule's checks counted from its findings; a
@@ -70,17 +67,9 @@ fn framework_report(
     let mut known: Vec<&str> = mamori_rules::catalog().iter().map(|rule| rule.meta().id).collect();
     known.extend(run_rules.iter().map(|rule| rule.id.as_str()));
     let framework = mamori_compliance::frameworks::Framework::resolve(name, &known)?;
-    let mut counts: HashMap<String, mamori_compliance::frameworks::Counts> =
+    let mut counts: HashMap<String, StatusCounts> =
         run_rules.iter().map(|rule| (rule.id.clone(), Default::default())).collect();
-    store.for_each_finding(run.id, |finding| {
-        let entry = counts.entry(finding.rule_id).or_default();
-        match finding.status {
-            Status::Pass => entry.pass += 1,
-            Status::Fail => entry.fail += 1,
-            Status::Error => entry.error += 1,
-            Status::Muted => entry.muted += 1,
-        }
-    })?;
+    store.for_each_finding(run.id, |finding| counts.entry(finding.rule_id).or_default().add(finding.status))?;
     let report = framework.evaluate(|rule| counts.get(rule).copied());
     match output {
         Some(path) => crate::frameworks_cmd::write_json(&report, path),

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use mamori_compliance::{Counts, Framework, FrameworkReport};
+use mamori_compliance::{Framework, FrameworkReport};
 use mamori_engine::Summary;
 use mamori_rules::RuleSet;
 
@@ -30,14 +30,7 @@ pub fn resolve(name: &str, rules: &RuleSet) -> anyhow::Result<Framework> {
 /// Each control's result from the run's per-rule counts. A rule of the framework that was not
 /// selected in the run has no entry in the summary.
 pub fn evaluate(framework: &Framework, summary: &Summary) -> FrameworkReport {
-    framework.evaluate(|rule| {
-        summary.by_rule.get(rule).map(|rule| Counts {
-            pass: rule.checks.pass,
-            fail: rule.checks.fail,
-            error: rule.checks.error,
-            muted: rule.checks.muted,
-        })
-    })
+    framework.evaluate(|rule| summary.by_rule.get(rule).map(|rule| rule.checks))
 }
 
 pub fn render(report: &FrameworkReport, out: &mut dyn Write) -> anyhow::Result<()> {

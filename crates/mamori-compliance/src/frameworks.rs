@@ -30,6 +30,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use mamori_model::StatusCounts;
 use saphyr::{MarkedYaml, Scalar, YamlData};
 use serde::Serialize;
 
@@ -165,14 +166,14 @@ impl Framework {
     }
 
     /// Each control's result from the run's per-rule counts (`None`: the rule did not run).
-    pub fn evaluate(&self, counts: impl Fn(&str) -> Option<Counts>) -> FrameworkReport {
+    pub fn evaluate(&self, counts: impl Fn(&str) -> Option<StatusCounts>) -> FrameworkReport {
         let mut controls = Vec::new();
         for control in &self.controls {
-            let mut checks = Counts::default();
+            let mut checks = StatusCounts::default();
             let mut evaluated = Vec::new();
             for rule in &control.rules {
                 if let Some(rule_counts) = counts(rule) {
-                    checks.add(&rule_counts);
+                    checks.absorb(&rule_counts);
                     evaluated.push(rule.clone());
                 }
             }
@@ -215,28 +216,6 @@ impl Framework {
             evaluated: controls.iter().filter(|control| !control.rules_evaluated.is_empty()).count() as u64,
         };
         FrameworkReport { id: self.id.clone(), name: self.name.clone(), coverage, totals, controls }
-    }
-}
-
-/// A rule's checks in a run.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub pass: u64,
-    pub fail: u64,
-    pub error: u64,
-    pub muted: u64,
-}
-
-impl Counts {
-    fn add(&mut self, other: &Counts) {
-        self.pass += other.pass;
-        self.fail += other.fail;
-        self.error += other.error;
-        self.muted += other.muted;
-    }
-
-    pub fn total(&self) -> u64 {
-        self.pass + self.fail + self.error + self.muted
     }
 }
 
@@ -287,7 +266,7 @@ pub struct ControlResult {
     pub status: ControlStatus,
     pub rules: Vec<String>,
     pub rules_evaluated: Vec<String>,
-    pub checks: Counts,
+    pub checks: StatusCounts,
 }
 
 /// How much of the framework mamori covers.

@@ -20,5 +20,5 @@ mod yaml;
 
 pub use date::Date;
 pub use exceptions::{Exception, ExceptionOutcome, ExceptionState, Exceptions, ExceptionsError, EXPIRING_SOON_DAYS};
-pub use frameworks::{ControlStatus, Counts, Framework, FrameworkError, FrameworkReport};
+pub use frameworks::{ControlStatus, Framework, FrameworkError, FrameworkReport};
 pub use yaml::Problem;

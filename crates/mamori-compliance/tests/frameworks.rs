@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use mamori_compliance::frameworks::BUILTIN;
-use mamori_compliance::{ControlStatus, Counts, Framework};
+use mamori_compliance::{ControlStatus, Framework};
+use mamori_model::StatusCounts;
 use mamori_rules::{catalog, RuleMeta};
 
 fn known_rules() -> Vec<&'static str> {
@@ -78,13 +79,13 @@ fn coverage_is_as_stated() {
 #[test]
 fn control_results_follow_the_rules_counts() {
     let framework = builtin("cis-aws-3.0");
-    let counts = |rule: &str| -> Option<Counts> {
+    let counts = |rule: &str| -> Option<StatusCounts> {
         match rule {
-            "restricted-ssh" => Some(Counts { pass: 5, fail: 1, error: 0, muted: 0 }),
-            "restricted-common-ports" => Some(Counts { pass: 5, fail: 0, error: 2, muted: 0 }),
-            "nacl-no-unrestricted-ssh-rdp" => Some(Counts { pass: 3, fail: 0, error: 1, muted: 0 }),
-            "vpc-default-security-group-closed" => Some(Counts { pass: 2, fail: 0, error: 0, muted: 4 }),
-            "ec2-imdsv2-check" => Some(Counts::default()),
+            "restricted-ssh" => Some(StatusCounts { pass: 5, fail: 1, error: 0, muted: 0 }),
+            "restricted-common-ports" => Some(StatusCounts { pass: 5, fail: 0, error: 2, muted: 0 }),
+            "nacl-no-unrestricted-ssh-rdp" => Some(StatusCounts { pass: 3, fail: 0, error: 1, muted: 0 }),
+            "vpc-default-security-group-closed" => Some(StatusCounts { pass: 2, fail: 0, error: 0, muted: 4 }),
+            "ec2-imdsv2-check" => Some(StatusCounts::default()),
             _ => None,
         }
     };
@@ -98,7 +99,7 @@ fn control_results_follow_the_rules_counts() {
     assert_eq!(status("1.13"), ControlStatus::NotCovered, "automated, no rule");
     assert_eq!(status("1.4"), ControlStatus::NotCovered, "its rule was not in the run");
     let control = report.controls.iter().find(|control| control.id == "5.2").unwrap();
-    assert_eq!(control.checks, Counts { pass: 10, fail: 1, error: 2, muted: 0 });
+    assert_eq!(control.checks, StatusCounts { pass: 10, fail: 1, error: 2, muted: 0 });
 }
 
 #[test]

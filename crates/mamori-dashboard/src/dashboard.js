@@ -32,6 +32,11 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   }
 
+  // Counts by severity list only the severities with failures.
+  function failing(bySeverity, severity) {
+    return bySeverity[severity] || 0;
+  }
+
   function when(text) {
     if (!text) { return '—'; }
     return String(text).replace('T', ' ').replace(/Z$/, ' UTC');
@@ -100,7 +105,7 @@
     }).join('');
 
     $('severity-list').innerHTML = SEVERITIES.map(function (severity) {
-      var count = run.failingBySeverity[severity];
+      var count = failing(run.failingBySeverity, severity);
       return '<li data-testid="sev-count-' + severity + '" data-value="' + count + '"><span><i class="dot" style="background:var(--' +
         severity + ')"></i>' + SEVERITY_LABELS[severity] + '</span><span class="count' + (count ? '' : ' zero') + '">' +
         thousands(count) + '</span></li>';
@@ -182,10 +187,10 @@
     var counts = data.run.failingBySeverity;
     var width = 460, rowH = 36, left = 110, right = 60, top = 6;
     var height = top * 2 + rowH * SEVERITIES.length;
-    var max = Math.max.apply(null, SEVERITIES.map(function (s) { return counts[s]; }).concat([1]));
+    var max = Math.max.apply(null, SEVERITIES.map(function (s) { return failing(counts, s); }).concat([1]));
     var svg = ['<svg viewBox="0 0 ' + width + ' ' + height + '" role="img" aria-label="Failing checks by severity">'];
     SEVERITIES.forEach(function (severity, i) {
-      var count = counts[severity];
+      var count = failing(counts, severity);
       var y = top + i * rowH;
       var w = count / max * (width - left - right);
       svg.push('<text x="' + (left - 10) + '" y="' + (y + rowH / 2 + 4) + '" text-anchor="end">' + SEVERITY_LABELS[severity] + '</text>');
@@ -234,7 +239,7 @@
   function renderAccounts() {
     $('accounts-body').innerHTML = data.accounts.map(function (account) {
       var fails = SEVERITIES.map(function (severity) {
-        var count = account.failingBySeverity[severity];
+        var count = failing(account.failingBySeverity, severity);
         return '<td class="num' + (count ? '' : ' zero') + '">' + thousands(count) + '</td>';
       }).join('');
       var c = account.checks;

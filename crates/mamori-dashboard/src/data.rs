@@ -7,82 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use mamori_model::{Finding, Severity, Status};
+use mamori_model::{score_text, Finding, Severity, SeverityCounts, Status, StatusCounts, GLOBAL_REGION};
 use serde::Serialize;
-
-use crate::{score, score_text};
 
 /// The heatmap group of findings whose rule is not in this build's catalog (a run stored by
 /// another version).
 const UNKNOWN_GROUP: &str = "other";
-
-/// Checks by status.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Checks {
-    pub pass: u64,
-    pub fail: u64,
-    pub error: u64,
-    pub muted: u64,
-}
-
-impl Checks {
-    pub fn add(&mut self, status: Status) {
-        match status {
-            Status::Pass => self.pass += 1,
-            Status::Fail => self.fail += 1,
-            Status::Error => self.error += 1,
-            Status::Muted => self.muted += 1,
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.pass + self.fail + self.error + self.muted
-    }
-}
-
-/// Failing checks by severity.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SeverityCounts {
-    pub critical: u64,
-    pub high: u64,
-    pub medium: u64,
-    pub low: u64,
-    pub informational: u64,
-}
-
-impl SeverityCounts {
-    pub fn add(&mut self, severity: Severity) {
-        *self.slot(severity) += 1;
-    }
-
-    pub fn get(&self, severity: Severity) -> u64 {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Informational => self.informational,
-        }
-    }
-
-    pub fn set(&mut self, severity: Severity, count: u64) {
-        *self.slot(severity) = count;
-    }
-
-    fn slot(&mut self, severity: Severity) -> &mut u64 {
-        match severity {
-            Severity::Critical => &mut self.critical,
-            Severity::High => &mut self.high,
-            Severity::Medium => &mut self.medium,
-            Severity::Low => &mut self.low,
-            Severity::Informational => &mut self.informational,
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        Severity::ALL.iter().map(|severity| self.get(*severity)).sum()
-    }
-}
 
 /// The run the dashboard shows.
 #[derive(Debug, Clone, Serialize)]
@@ -95,7 +25,7 @@ pub struct RunInfo {
     pub scope: String,
     pub accounts: u64,
     pub regions: u64,
-    pub checks: Checks,
+    pub checks: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub score: Option<f64>,
     pub score_text: String,
@@ -108,7 +38,7 @@ pub struct TrendPoint {
     pub run_id: String,
     /// When the run finished (RFC 3339).
     pub at: String,
-    pub checks: Checks,
+    pub checks: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub score: Option<f64>,
     pub score_text: String,
@@ -118,10 +48,10 @@ impl TrendPoint {
     pub fn new(
         run_id: impl Into<String>,
         at: impl Into<String>,
-        checks: Checks,
+        checks: StatusCounts,
         failing_by_severity: SeverityCounts,
     ) -> TrendPoint {
-        let score = score(&checks);
+        let score = checks.score();
         TrendPoint {
             run_id: run_id.into(),
             at: at.into(),
@@ -140,7 +70,7 @@ pub struct AccountRow {
     pub id: String,
     pub name: Option<String>,
     pub owner: Option<String>,
-    pub checks: Checks,
+    pub checks: StatusCounts,
     pub failing_by_severity: SeverityCounts,
     pub score: Option<f64>,
     pub score_text: String,
@@ -150,7 +80,7 @@ pub struct AccountRow {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeatCell {
-    pub checks: Checks,
+    pub checks: StatusCounts,
     pub score: Option<f64>,
     pub score_text: String,
 }
@@ -260,9 +190,9 @@ impl DashboardData {
 struct AccountTally {
     name: Option<String>,
     owner: Option<String>,
-    checks: Checks,
+    checks: StatusCounts,
     failing_by_severity: SeverityCounts,
-    by_group: HashMap<Arc<str>, Checks>,
+    by_group: HashMap<Arc<str>, StatusCounts>,
 }
 
 /// Aggregates a run's findings into [`DashboardData`]. Feed every finding of the run (PASS
@@ -276,7 +206,7 @@ pub struct DashboardBuilder {
     scope: String,
     counts_override: Option<(u64, u64)>,
     limit: Option<usize>,
-    checks: Checks,
+    checks: StatusCounts,
     failing_by_severity: SeverityCounts,
     accounts: BTreeMap<String, AccountTally>,
     regions: BTreeSet<String>,
@@ -303,7 +233,7 @@ impl DashboardBuilder {
             scope: String::new(),
             counts_override: None,
             limit: None,
-            checks: Checks::default(),
+            checks: StatusCounts::default(),
             failing_by_severity: SeverityCounts::default(),
             accounts: BTreeMap::new(),
             regions: BTreeSet::new(),
@@ -370,7 +300,7 @@ impl DashboardBuilder {
         if finding.status == Status::Fail {
             self.failing_by_severity.add(finding.severity);
         }
-        if &*finding.region != "global" && !self.regions.contains(&*finding.region) {
+        if &*finding.region != GLOBAL_REGION && !self.regions.contains(&*finding.region) {
             self.regions.insert(finding.region.to_string());
         }
         let group = match self.rules.get(&finding.rule_id) {
@@ -411,7 +341,7 @@ impl DashboardBuilder {
     }
 
     pub fn finish(self) -> DashboardData {
-        let run_score = score(&self.checks);
+        let run_score = self.checks.score();
         let (accounts_count, regions_count) =
             self.counts_override.unwrap_or((self.accounts.len() as u64, self.regions.len() as u64));
         let run = RunInfo {
@@ -432,7 +362,7 @@ impl DashboardBuilder {
         // Least compliant first, as the terminal view orders them; no decided check sorts as
         // fully compliant.
         accounts.sort_by(|(a_id, a), (b_id, b)| {
-            let key = |tally: &AccountTally| score(&tally.checks).unwrap_or(100.0);
+            let key = |tally: &AccountTally| tally.checks.score().unwrap_or(100.0);
             key(a).total_cmp(&key(b)).then_with(|| a_id.cmp(b_id))
         });
         let heatmap = accounts
@@ -442,7 +372,7 @@ impl DashboardBuilder {
                     .iter()
                     .map(|group| {
                         let checks = tally.by_group.get(group).copied().unwrap_or_default();
-                        let cell_score = score(&checks);
+                        let cell_score = checks.score();
                         HeatCell { checks, score: cell_score, score_text: score_text(cell_score) }
                     })
                     .collect()
@@ -451,7 +381,7 @@ impl DashboardBuilder {
         let accounts = accounts
             .into_iter()
             .map(|(id, tally)| {
-                let account_score = score(&tally.checks);
+                let account_score = tally.checks.score();
                 AccountRow {
                     id,
                     name: tally.name,
@@ -545,11 +475,11 @@ mod tests {
         builder.add(&finding("no-such-rule", Status::Pass, Severity::Low, "222222222222", "f"));
         let data = builder.finish();
 
-        assert_eq!(data.run.checks, Checks { pass: 2, fail: 2, error: 1, muted: 1 });
+        assert_eq!(data.run.checks, StatusCounts { pass: 2, fail: 2, error: 1, muted: 1 });
         // (pass + muted) / (pass + fail + muted): 3 / 5.
         assert_eq!(data.run.score_text, "60.0%");
-        assert_eq!(data.run.failing_by_severity.critical, 1);
-        assert_eq!(data.run.failing_by_severity.high, 1);
+        assert_eq!(data.run.failing_by_severity.get(Severity::Critical), 1);
+        assert_eq!(data.run.failing_by_severity.get(Severity::High), 1);
         assert_eq!(data.run.accounts, 3);
         assert_eq!(data.run.regions, 1);
         assert_eq!(data.groups, vec!["iam".to_owned(), "other".to_owned(), "s3".to_owned()]);
@@ -560,8 +490,8 @@ mod tests {
         assert_eq!(data.accounts[2].score_text, "-");
         assert_eq!(data.heatmap.len(), 3);
         assert!(data.heatmap.iter().all(|row| row.len() == 3));
-        assert_eq!(data.heatmap[1][2].checks, Checks { pass: 1, fail: 1, error: 0, muted: 0 });
-        assert_eq!(data.heatmap[0][0].checks, Checks { pass: 0, fail: 1, error: 1, muted: 0 });
+        assert_eq!(data.heatmap[1][2].checks, StatusCounts { pass: 1, fail: 1, error: 0, muted: 0 });
+        assert_eq!(data.heatmap[0][0].checks, StatusCounts { pass: 0, fail: 1, error: 1, muted: 0 });
         assert_eq!(data.findings_total, 4);
         let statuses: Vec<Status> = data.findings.iter().map(|row| row.status).collect();
         assert_eq!(statuses, [Status::Fail, Status::Error, Status::Fail, Status::Muted]);
@@ -573,8 +503,18 @@ mod tests {
     fn limit_keeps_the_most_severe_and_trend_is_sorted() {
         let mut builder = DashboardBuilder::new("Example", "run-3");
         builder.finding_limit(1);
-        builder.earlier_run(TrendPoint::new("run-2", "2026-02-01T00:00:00Z", Checks::default(), Default::default()));
-        builder.earlier_run(TrendPoint::new("run-1", "2026-01-01T00:00:00Z", Checks::default(), Default::default()));
+        builder.earlier_run(TrendPoint::new(
+            "run-2",
+            "2026-02-01T00:00:00Z",
+            StatusCounts::default(),
+            Default::default(),
+        ));
+        builder.earlier_run(TrendPoint::new(
+            "run-1",
+            "2026-01-01T00:00:00Z",
+            StatusCounts::default(),
+            Default::default(),
+        ));
         builder.add(&finding("x", Status::Fail, Severity::Low, "1", "low"));
         builder.add(&finding("x", Status::Fail, Severity::Critical, "1", "critical"));
         let data = builder.finish();

@@ -8,27 +8,12 @@
 //! allows only the dashboard's own script (by hash) and forbids every fetch.
 //!
 //! The data is built by [`DashboardBuilder`] from a stream of findings, so that the report
-//! command (reading the run store) and tests share one aggregation. The score is the
-//! terminal view's compliance: passed and muted checks over passed, failed and muted ones
-//! (errors are undecided and left out), so the two views show the same number.
+//! command (reading the run store) and tests share one aggregation. Counts and scores are
+//! mamori-model's [`StatusCounts`](mamori_model::StatusCounts) and its one score formula, the
+//! terminal view's, so the two views show the same number.
 
 mod data;
 mod render;
 
-pub use data::{
-    AccountRow, Checks, DashboardBuilder, DashboardData, FindingRow, HeatCell, RuleInfo, RunInfo, SeverityCounts,
-    TrendPoint,
-};
+pub use data::{AccountRow, DashboardBuilder, DashboardData, FindingRow, HeatCell, RuleInfo, RunInfo, TrendPoint};
 pub use render::render;
-
-/// The score of checks: the share of decided checks that pass, in percent; muted checks
-/// count as decided by their exception. `None` when nothing was decided.
-pub fn score(checks: &Checks) -> Option<f64> {
-    let decided = checks.pass + checks.fail + checks.muted;
-    (decided > 0).then(|| 100.0 * (checks.pass + checks.muted) as f64 / decided as f64)
-}
-
-/// A score as the terminal view prints it: one decimal and a percent sign, `-` for none.
-pub fn score_text(score: Option<f64>) -> String {
-    score.map(|percent| format!("{percent:.1}%")).unwrap_or_else(|| "-".to_owned())
-}

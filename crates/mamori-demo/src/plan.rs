@@ -20,7 +20,7 @@ use crate::rng::Rng;
 use crate::Error;
 
 /// Scope of expectations on global resources (IAM, CloudFront), as AWS Config records them.
-pub const GLOBAL: &str = "global";
+pub const GLOBAL: &str = mamori_model::GLOBAL_REGION;
 
 /// What to seed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use mamori_model::{read_inventory, Batch, ConfigItem, Finding, InventoryError, ACCOUNT_TYPE};
+use mamori_model::{read_inventory, Batch, ConfigItem, Finding, InventoryError, ACCOUNT_TYPE, GLOBAL_REGION};
 use mamori_rules::{Evaluator, ItemKind, RuleSet};
 
 use crate::summary::SummaryBuilder;
@@ -78,7 +78,7 @@ impl InventoryStats {
         if !self.accounts.contains(&item.account_id) {
             self.accounts.insert(item.account_id.clone());
         }
-        if item.aws_region != "global" && !self.regions.contains(&item.aws_region) {
+        if item.aws_region != GLOBAL_REGION && !self.regions.contains(&item.aws_region) {
             self.regions.insert(item.aws_region.clone());
         }
         match kind {

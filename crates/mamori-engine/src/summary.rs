@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use mamori_model::{Finding, Severity, Status};
+use mamori_model::{Finding, Severity, SeverityCounts, Status, StatusCounts};
 use mamori_rules::support::hash::{FastMap, FastSet};
 use serde::Serialize;
 
@@ -16,42 +16,6 @@ use crate::pipeline::InventoryStats;
 /// Example failures kept per rule for the table view.
 const EXAMPLES_PER_RULE: usize = 3;
 
-#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
-pub struct StatusCounts {
-    pub pass: u64,
-    pub fail: u64,
-    pub error: u64,
-    pub muted: u64,
-}
-
-impl StatusCounts {
-    fn add(&mut self, status: Status) {
-        match status {
-            Status::Pass => self.pass += 1,
-            Status::Fail => self.fail += 1,
-            Status::Error => self.error += 1,
-            Status::Muted => self.muted += 1,
-        }
-    }
-
-    fn absorb(&mut self, other: &StatusCounts) {
-        self.pass += other.pass;
-        self.fail += other.fail;
-        self.error += other.error;
-        self.muted += other.muted;
-    }
-
-    pub fn total(&self) -> u64 {
-        self.pass + self.fail + self.error + self.muted
-    }
-
-    /// Share of decided checks that pass (muted ones count as decided by the exception).
-    pub fn compliance_percent(&self) -> Option<f64> {
-        let decided = self.pass + self.fail + self.muted;
-        (decided > 0).then(|| 100.0 * (self.pass + self.muted) as f64 / decided as f64)
-    }
-}
-
 #[derive(Debug, Default, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSummary {
@@ -59,7 +23,7 @@ pub struct AccountSummary {
     pub name: Option<String>,
     pub checks: StatusCounts,
     /// Failing checks by severity.
-    pub failing_by_severity: BTreeMap<Severity, u64>,
+    pub failing_by_severity: SeverityCounts,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,8 +54,9 @@ pub struct Example {
 pub struct Summary {
     /// Checks evaluated: one per rule and resource, across accounts and regions.
     pub checks: StatusCounts,
+    /// [`StatusCounts::score`] of `checks`.
     pub compliance_percent: Option<f64>,
-    pub failing_by_severity: BTreeMap<Severity, u64>,
+    pub failing_by_severity: SeverityCounts,
     pub rules_evaluated: u64,
     pub accounts: u64,
     pub regions: u64,
@@ -180,8 +145,8 @@ impl SummaryBuilder {
         let account = &mut self.accounts[index].1;
         account.checks.add(finding.status);
         if finding.status == Status::Fail {
-            *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
-            *account.failing_by_severity.entry(finding.severity).or_default() += 1;
+            summary.failing_by_severity.add(finding.severity);
+            account.failing_by_severity.add(finding.severity);
         }
         let address = Arc::as_ptr(&finding.rule_id) as *const u8 as usize;
         let rule_index = &self.rule_index;
@@ -212,9 +177,7 @@ impl SummaryBuilder {
     pub fn merge(&mut self, other: SummaryBuilder) {
         let summary = &mut self.summary;
         summary.checks.absorb(&other.summary.checks);
-        for (severity, count) in other.summary.failing_by_severity {
-            *summary.failing_by_severity.entry(severity).or_default() += count;
-        }
+        summary.failing_by_severity += &other.summary.failing_by_severity;
         for (id, theirs) in other.accounts {
             let next = self.accounts.len();
             let index = *self.account_index.entry(id.clone()).or_insert(next);
@@ -223,9 +186,7 @@ impl SummaryBuilder {
             }
             let mine = &mut self.accounts[index].1;
             mine.checks.absorb(&theirs.checks);
-            for (severity, count) in theirs.failing_by_severity {
-                *mine.failing_by_severity.entry(severity).or_default() += count;
-            }
+            mine.failing_by_severity += &theirs.failing_by_severity;
         }
         for (id, theirs) in other.rules {
             let Some(&index) = self.rule_index.get(&id) else { continue };
@@ -240,7 +201,7 @@ impl SummaryBuilder {
 
     pub fn finish(mut self, stats: &InventoryStats) -> Summary {
         let summary = &mut self.summary;
-        summary.compliance_percent = summary.checks.compliance_percent();
+        summary.compliance_percent = summary.checks.score();
         summary.accounts = stats.accounts.len() as u64;
         summary.regions = stats.regions.len() as u64;
         summary.files = stats.files;

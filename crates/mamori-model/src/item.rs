@@ -19,6 +19,11 @@ pub const ACCOUNT_TYPE: &str = "AWS::::Account";
 /// The resource type of a record saying that some part of the inventory could not be read.
 pub const COLLECTION_ERROR_TYPE: &str = "Mamori::Collection::Error";
 
+/// The region of a global resource (IAM, CloudFront, Organizations, the S3 bucket list) in
+/// the configuration items mamori writes, as AWS Config records them; also the region of a
+/// collection error for a whole account.
+pub const GLOBAL_REGION: &str = "global";
+
 /// One resource, normalised. Field names serialise as AWS Config writes them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,16 +3,19 @@
 //! mamori's inventory record is AWS Config's configuration item, so that users who already
 //! run AWS Config can feed its snapshots and API results straight in, and so that rules can be
 //! checked against AWS's own documented semantics. This crate defines that record
-//! ([`ConfigItem`]), the findings rules produce ([`Finding`]), and the streaming readers
-//! ([`read_inventory`]). It never calls AWS.
+//! ([`ConfigItem`]), the findings rules produce ([`Finding`]), the streaming readers
+//! ([`read_inventory`]), and the counts of checks that every view of a run shares
+//! ([`StatusCounts`], [`SeverityCounts`], the compliance score). It never calls AWS.
 
+mod counts;
 mod finding;
 mod item;
 mod read;
 mod target_kind;
 pub mod time;
 
+pub use counts::{score_text, SeverityCounts, StatusCounts};
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
-pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE};
+pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE, GLOBAL_REGION};
 pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, ReadStats};
 pub use target_kind::TargetKind;

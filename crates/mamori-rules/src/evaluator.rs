@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE};
+use mamori_model::{ConfigItem, Finding, Severity, Status, COLLECTION_ERROR_TYPE, GLOBAL_REGION};
 
 use crate::params::Params;
 use crate::rule::{Cx, Memo, Note, Notes, Rule, Scope, Subject, Verdict};
@@ -140,7 +140,7 @@ impl CollectionFailure {
             Scope::Inventory => *verdict.subject.account_id == *self.account_id,
             Scope::Account(account) => *account == self.account_id,
             Scope::Region { account, region } => {
-                *account == self.account_id && (*region == self.region || self.region == "global")
+                *account == self.account_id && (*region == self.region || self.region == GLOBAL_REGION)
             }
         }
     }

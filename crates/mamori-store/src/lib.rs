@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use notifications::{NewNotification, Notification};
 pub use paths::default_path;
 pub use record::{AccountRecord, NewRun, RuleInfo, RunRecorder, Scope};
-pub use runs::{Counts, RunState, RunSummary, StoredFinding};
+pub use runs::{RunState, RunSummary, StoredFinding};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use transitions::{classify, Diff, Transition, TransitionKind};
 

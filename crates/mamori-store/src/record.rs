@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use mamori_model::{Finding, Severity, Status};
+use mamori_model::{Finding, Severity, SeverityCounts, Status, StatusCounts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -68,11 +68,8 @@ pub struct RunRecorder<'s> {
     store: &'s mut Store,
     id: RunId,
     in_transaction: usize,
-    pass: u64,
-    fail: u64,
-    error: u64,
-    muted: u64,
-    fail_by_severity: BTreeMap<&'static str, u64>,
+    counts: StatusCounts,
+    fail_by_severity: SeverityCounts,
 }
 
 const INSERT_FINDING: &str = "INSERT INTO findings (run_id, finding_id, rule_id, status, severity, account_id, \
@@ -115,11 +112,8 @@ impl Store {
             store: self,
             id,
             in_transaction: 0,
-            pass: 0,
-            fail: 0,
-            error: 0,
-            muted: 0,
-            fail_by_severity: BTreeMap::new(),
+            counts: StatusCounts::default(),
+            fail_by_severity: SeverityCounts::default(),
         })
     }
 
@@ -164,14 +158,9 @@ impl RunRecorder<'_> {
             ])
         });
         inserted.map_err(|e| self.store.error(e))?;
-        match finding.status {
-            Status::Pass => self.pass += 1,
-            Status::Fail => {
-                self.fail += 1;
-                *self.fail_by_severity.entry(finding.severity.as_str()).or_default() += 1;
-            }
-            Status::Error => self.error += 1,
-            Status::Muted => self.muted += 1,
+        self.counts.add(finding.status);
+        if finding.status == Status::Fail {
+            self.fail_by_severity.add(finding.severity);
         }
         self.in_transaction += 1;
         if self.in_transaction >= BATCH {
@@ -207,6 +196,8 @@ impl RunRecorder<'_> {
                     tags
                 ])?;
             }
+            // Earlier releases wrote the same object with its keys in alphabetical order; readers
+            // of either release take both.
             let by_severity = serde_json::to_string(&self.fail_by_severity).unwrap_or_else(|_| "{}".into());
             store.conn.execute(
                 "UPDATE runs SET state = 'complete', finished_at = ?2, statistics = ?3, pass = ?4, fail = ?5, \
@@ -215,10 +206,10 @@ impl RunRecorder<'_> {
                     self.id,
                     now_ms(),
                     statistics.to_string(),
-                    self.pass as i64,
-                    self.fail as i64,
-                    self.error as i64,
-                    self.muted as i64,
+                    self.counts.pass as i64,
+                    self.counts.fail as i64,
+                    self.counts.error as i64,
+                    self.counts.muted as i64,
                     by_severity
                 ],
             )?;

@@ -1,8 +1,6 @@
 //! Reading runs back: the list, one run's summary, accounts and findings.
 
-use std::collections::BTreeMap;
-
-use mamori_model::{Severity, Status};
+use mamori_model::{Severity, SeverityCounts, Status, StatusCounts};
 use serde::Serialize;
 
 use crate::{AccountRecord, Result, RuleInfo, RunId, Store, StoreError};
@@ -31,21 +29,6 @@ impl RunState {
     }
 }
 
-/// Checks of a run by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub pass: u64,
-    pub fail: u64,
-    pub error: u64,
-    pub muted: u64,
-}
-
-impl Counts {
-    pub fn total(&self) -> u64 {
-        self.pass + self.fail + self.error + self.muted
-    }
-}
-
 /// One run as listed (and as a point of a trend).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,9 +41,9 @@ pub struct RunSummary {
     /// Milliseconds since the Unix epoch.
     pub started_at: i64,
     pub finished_at: Option<i64>,
-    pub counts: Counts,
-    /// FAIL checks by severity name.
-    pub fail_by_severity: BTreeMap<String, u64>,
+    pub counts: StatusCounts,
+    /// FAIL checks by severity.
+    pub fail_by_severity: SeverityCounts,
     pub error: Option<String>,
     pub options: serde_json::Value,
     pub statistics: Option<serde_json::Value>,
@@ -156,7 +139,7 @@ fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
         state,
         started_at: row.get(5)?,
         finished_at: row.get(6)?,
-        counts: Counts { pass: count(7)?, fail: count(8)?, error: count(9)?, muted: count(10)? },
+        counts: StatusCounts { pass: count(7)?, fail: count(8)?, error: count(9)?, muted: count(10)? },
         fail_by_severity: serde_json::from_str(&fail_by_severity).unwrap_or_default(),
         error: row.get(12)?,
         options: json(13)?.unwrap_or(serde_json::Value::Null),

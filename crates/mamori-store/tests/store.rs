@@ -78,10 +78,59 @@ fn a_new_store_is_migrated_once_and_reopens() {
     let id = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
     let run = store.run(id).unwrap();
     assert_eq!((run.state, run.counts.fail, run.counts.total()), (RunState::Complete, 1, 1));
-    assert_eq!(run.fail_by_severity.get("high"), Some(&1));
+    assert_eq!(run.fail_by_severity.get(Severity::High), 1);
     let findings = store.findings(id).unwrap();
     assert_eq!(findings[0].rule_title.as_deref(), Some("Rule one"));
     assert_eq!(findings[0].finding_id, finding("r1", "b1", Status::Fail).id());
+}
+
+#[test]
+fn failing_severities_read_back_whichever_release_wrote_them() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut findings = Vec::new();
+    for (n, (severity, status)) in [
+        (Severity::Critical, Status::Fail),
+        (Severity::Critical, Status::Fail),
+        (Severity::Low, Status::Fail),
+        (Severity::Informational, Status::Fail),
+        (Severity::High, Status::Pass),
+        (Severity::Medium, Status::Error),
+        (Severity::Medium, Status::Muted),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        findings.push(Finding { severity, ..finding("r1", &format!("b{n}"), status) });
+    }
+    let id = record(&mut store, "s", &findings);
+    let run = store.run(id).unwrap();
+    assert_eq!((run.counts.pass, run.counts.fail, run.counts.error, run.counts.muted), (1, 4, 1, 1));
+    let expected: Vec<(Severity, u64)> = vec![
+        (Severity::Critical, 2),
+        (Severity::High, 0),
+        (Severity::Medium, 0),
+        (Severity::Low, 1),
+        (Severity::Informational, 1),
+    ];
+    assert_eq!(run.fail_by_severity.iter().collect::<Vec<_>>(), expected);
+    drop(store);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored = || -> String {
+        conn.query_row("SELECT fail_by_severity FROM runs WHERE id = ?1", [id], |row| row.get(0)).unwrap()
+    };
+    // The zero severities are left out, least severe first.
+    assert_eq!(stored(), r#"{"informational":1,"low":1,"critical":2}"#);
+    // Earlier releases wrote the keys of a map of severity names: alphabetical order.
+    conn.execute(
+        "UPDATE runs SET fail_by_severity = ?2 WHERE id = ?1",
+        rusqlite::params![id, r#"{"critical":2,"informational":1,"low":1}"#],
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open_read_only(&path).unwrap();
+    assert_eq!(store.run(id).unwrap(), run);
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use mamori_model::GLOBAL_REGION;
 use serde_json::{json, Value};
 
 /// What to generate.
@@ -273,7 +274,7 @@ impl Generator<'_> {
             &format!("AGPA{}", self.rng.hex(17).to_uppercase()),
             Some("engineers"),
             Some(group_arn.clone()),
-            "global",
+            GLOBAL_REGION,
             json!({"groupName": "engineers", "path": "/", "arn": group_arn,
                    "groupPolicyList": [{"policyName": "ip-limit", "policyDocument": group_policy}],
                    "attachedManagedPolicies": [{"policyName": "ReadOnlyAccess", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}),
@@ -299,7 +300,7 @@ impl Generator<'_> {
                 &format!("ANPA{}", self.rng.hex(17).to_uppercase()),
                 Some(name),
                 Some(arn.clone()),
-                "global",
+                GLOBAL_REGION,
                 json!({"policyName": name, "arn": arn, "path": "/", "defaultVersionId": "v1", "attachmentCount": 1,
                        "permissionsBoundaryUsageCount": 0, "isAttachable": true,
                        "policyVersionList": [{"document": url_encode(&document.to_string()), "versionId": "v1", "isDefaultVersion": true, "createDate": "2015-02-06T18:40:00Z"}]}),
@@ -319,7 +320,7 @@ impl Generator<'_> {
                 &format!("ANPA{}", self.rng.hex(17).to_uppercase()),
                 Some(&name),
                 Some(arn.clone()),
-                "global",
+                GLOBAL_REGION,
                 json!({"policyName": name, "arn": arn, "path": "/", "defaultVersionId": "v1", "attachmentCount": 1,
                        "permissionsBoundaryUsageCount": 0, "isAttachable": true,
                        "policyVersionList": [{"document": document, "versionId": "v1", "isDefaultVersion": true, "createDate": "2024-01-01T00:00:00Z"}]}),
@@ -352,7 +353,7 @@ impl Generator<'_> {
                 &format!("AIDA{}", self.rng.hex(17).to_uppercase()),
                 Some(&name),
                 Some(arn.clone()),
-                "global",
+                GLOBAL_REGION,
                 json!({"userName": name, "arn": arn, "path": "/", "createDate": "2023-01-01T00:00:00Z",
                        "groupList": ["engineers"], "userPolicyList": inline,
                        "attachedManagedPolicies": if direct_policy { json!([{"policyName": "policy-0", "policyArn": format!("arn:aws:iam::{account}:policy/policy-0")}]) } else { json!([]) },
@@ -385,7 +386,7 @@ impl Generator<'_> {
                 &format!("AROA{}", self.rng.hex(17).to_uppercase()),
                 Some(&name),
                 Some(arn.clone()),
-                "global",
+                GLOBAL_REGION,
                 json!({"roleName": name, "arn": arn, "path": path, "createDate": "2023-01-01T00:00:00Z",
                        "assumeRolePolicyDocument": url_encode(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "sts:AssumeRole"}]}).to_string()),
                        "rolePolicyList": [], "attachedManagedPolicies": attached, "instanceProfileList": []}),
@@ -491,7 +492,7 @@ impl Generator<'_> {
             &id,
             None,
             Some(arn),
-            "global",
+            GLOBAL_REGION,
             json!({"domainName": format!("{}.cloudfront.net", id.to_lowercase()), "distributionConfig": {
                 "enabled": true,
                 "logging": {"enabled": self.ok(), "bucket": "logs.s3.amazonaws.com", "prefix": "cf/", "includeCookies": false},
@@ -517,7 +518,7 @@ impl Generator<'_> {
             &id,
             Some("protect-security-services"),
             Some(arn.clone()),
-            "global",
+            GLOBAL_REGION,
             json!({"PolicySummary": {"Id": id, "Arn": arn, "Name": "protect-security-services", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false},
                    "Content": content.to_string()}),
             json!({"Targets": [{"targetId": "r-root", "type": "ROOT"}]}),
@@ -850,7 +851,7 @@ fn configuration_item(
         "resourceName": name,
         "ARN": arn,
         "awsRegion": region,
-        "availabilityZone": if region == "global" { "Not Applicable".to_owned() } else { format!("{region}a") },
+        "availabilityZone": if region == GLOBAL_REGION { "Not Applicable".to_owned() } else { format!("{region}a") },
         "tags": tags,
         "relationships": [],
         "configuration": configuration,

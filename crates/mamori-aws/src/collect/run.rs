@@ -9,7 +9,7 @@ use std::time::Instant;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
-use mamori_model::{ConfigItem, COLLECTION_ERROR_TYPE};
+use mamori_model::{ConfigItem, COLLECTION_ERROR_TYPE, GLOBAL_REGION};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -261,7 +261,7 @@ impl Run {
             resource_name: None,
             arn: None,
             account_id: account.id.clone(),
-            aws_region: "global".into(),
+            aws_region: GLOBAL_REGION.into(),
             configuration_item_capture_time: Some(self.capture_time.clone()),
             configuration_item_status: Some("OK".into()),
             tags: account.tags.clone(),
@@ -269,7 +269,7 @@ impl Run {
             configuration: json!({"resourceType": "*", "operation": operation, "errorCode": error.code, "message": error.message}),
             supplementary_configuration: Default::default(),
         };
-        self.write(&account.id, "global", &[record]);
+        self.write(&account.id, GLOBAL_REGION, &[record]);
         AccountOutcome {
             account,
             status: "failed",
@@ -307,7 +307,7 @@ async fn collect_account(run: Arc<Run>, account: Account) -> AccountOutcome {
 
     let fields: Arc<Mutex<BTreeMap<String, AccountFields>>> = Arc::default();
     let mut parts = JoinSet::new();
-    let global = std::iter::once((Placement::Global, home.clone(), "global".to_owned(), home.clone()));
+    let global = std::iter::once((Placement::Global, home.clone(), GLOBAL_REGION.to_owned(), home.clone()));
     let regional = regions.iter().map(|r| (Placement::Regional, r.clone(), r.clone(), r.clone()));
     for (placement, region, label, record_region) in global.chain(regional) {
         let cx = Cx {

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use mamori_model::{Finding, Severity, Status};
+use mamori_model::{Finding, Severity, Status, GLOBAL_REGION};
 use mamori_rules::RuleMeta;
 use serde_json::{json, Value};
 
@@ -142,7 +142,7 @@ pub fn asff_finding(finding: &Finding, meta: Option<&RuleMeta>, now: &str) -> Va
         Status::Fail | Status::Muted => "FAILED",
         Status::Error => "NOT_AVAILABLE",
     };
-    let region = if &*finding.region == "global" { "us-east-1" } else { &finding.region };
+    let region = if &*finding.region == GLOBAL_REGION { "us-east-1" } else { &finding.region };
     let account = &finding.account_id;
     let requirements: Vec<String> = standards(meta);
     json!({

@@ -3,16 +3,12 @@
 
 use std::io::{self, Write};
 
-use mamori_model::Severity;
+use mamori_model::{score_text, Severity, StatusCounts};
 
-use crate::summary::{StatusCounts, Summary};
+use crate::summary::Summary;
 
 /// Rows shown per section before "… and N more".
 const MAX_ROWS: usize = 40;
-
-fn percent(counts: &StatusCounts) -> String {
-    counts.compliance_percent().map(|p| format!("{p:.1}%")).unwrap_or_else(|| "-".to_owned())
-}
 
 fn thousands(number: u64) -> String {
     let digits = number.to_string();
@@ -53,12 +49,10 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         thousands(checks.error),
         thousands(checks.muted)
     )?;
-    writeln!(out, "Compliance: {}", percent(checks))?;
+    writeln!(out, "Compliance: {}", score_text(checks.score()))?;
     let by_severity: Vec<String> = Severity::ALL
         .iter()
-        .map(|severity| {
-            format!("{severity} {}", thousands(summary.failing_by_severity.get(severity).copied().unwrap_or(0)))
-        })
+        .map(|severity| format!("{severity} {}", thousands(summary.failing_by_severity.get(*severity))))
         .collect();
     writeln!(out, "Failing checks by severity: {}", by_severity.join("   "))?;
     if summary.collection_errors > 0 {
@@ -109,7 +103,7 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
 
     let mut accounts: Vec<_> = summary.by_account.iter().collect();
     accounts.sort_by(|(a_id, a), (b_id, b)| {
-        let score = |counts: &StatusCounts| counts.compliance_percent().unwrap_or(100.0);
+        let score = |counts: &StatusCounts| counts.score().unwrap_or(100.0);
         score(&a.checks).total_cmp(&score(&b.checks)).then(a_id.cmp(b_id))
     });
     writeln!(out)?;
@@ -120,7 +114,7 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         "ACCOUNT", "NAME", "CHECKS", "FAIL", "ERROR", "COMPLIANT", "CRIT", "HIGH", "MED", "LOW"
     )?;
     for (id, account) in accounts.iter().take(MAX_ROWS) {
-        let failing = |severity| account.failing_by_severity.get(&severity).copied().unwrap_or(0);
+        let failing = |severity| account.failing_by_severity.get(severity);
         writeln!(
             out,
             "  {:<14} {:<22} {:>7} {:>6} {:>6} {:>10}  {:>4} {:>4} {:>4} {:>4}",
@@ -129,7 +123,7 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
             thousands(account.checks.total()),
             thousands(account.checks.fail),
             thousands(account.checks.error),
-            percent(&account.checks),
+            score_text(account.checks.score()),
             failing(Severity::Critical),
             failing(Severity::High),
             failing(Severity::Medium),
