@@ -267,8 +267,8 @@ fn walk(
                         // Each step of a reference is one level of recursion in the interpreter.
                         let mut steps = 0;
                         let mut current = expr;
+                        // The path from the base to the first dynamic step names the document.
                         let mut path = Vec::new();
-                        let mut dynamic = false;
                         loop {
                             match current {
                                 Expr::RefDot { refr, field, .. } => {
@@ -277,12 +277,8 @@ fn walk(
                                 }
                                 Expr::RefBrack { refr, index, .. } => {
                                     match index.as_ref() {
-                                        Expr::String { span, .. } if !dynamic => path.push(span.text()),
-                                        _ => {
-                                            // Only the part before the first dynamic step names a document.
-                                            dynamic = true;
-                                            path.clear();
-                                        }
+                                        Expr::String { span, .. } => path.push(span.text()),
+                                        _ => path.clear(),
                                     }
                                     pending.push((Item::Expr(index), depth + steps));
                                     current = refr;
@@ -296,13 +292,8 @@ fn walk(
                             Expr::Var { span, .. } => {
                                 path.push(span.text());
                                 path.reverse();
-                                // A dynamic step under `data` may pick any rule.
-                                let target = if dynamic && path.first() == Some(&"data") {
-                                    Target::All
-                                } else {
-                                    reference_target(names, &path)
-                                };
-                                match target {
+                                // `data.pkg[x]` may pick any rule: `reference_target` says so.
+                                match reference_target(names, &path) {
                                     Target::None => {}
                                     Target::Node(node) => {
                                         enters.insert(node);
