@@ -217,13 +217,14 @@ pub struct Delivery {
     pub outcome: Outcome,
 }
 
-/// Errors setting up the sender.
+/// Errors setting up the sender. The cause is part of the message, not a `source()`, so that
+/// printing the error with its chain (anyhow's `{:#}`) says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("cannot set up TLS for webhooks: {0}")]
     Tls(String),
     #[error("cannot start the runtime for webhook delivery: {0}")]
-    Runtime(#[source] std::io::Error),
+    Runtime(std::io::Error),
 }
 
 type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -519,6 +520,14 @@ impl BlockingSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setup_errors_say_their_cause_once() {
+        let error = SetupError::Runtime(std::io::Error::other("too many open files"));
+        // anyhow's `{:#}` appends every `source()`: the cause must be in one place only.
+        assert!(std::error::Error::source(&error).is_none());
+        assert_eq!(error.to_string(), "cannot start the runtime for webhook delivery: too many open files");
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

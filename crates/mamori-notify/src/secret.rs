@@ -1,8 +1,10 @@
 //! Webhook URLs are credentials: whoever holds a Slack incoming-webhook URL can post to the
 //! channel, and a generic webhook usually carries its token in the path or the query. This
 //! module makes printing one whole impossible by accident: [`WebhookUrl`] displays, debugs and
-//! serializes as `scheme://host/first-segment/***`, and [`WebhookUrl::scrub`] removes every
-//! secret part from text that came from elsewhere (HTTP client errors, response bodies).
+//! serializes as `scheme://host:port/` followed only by the leading path segments known to
+//! name a service rather than a secret (`services` for Slack, `hooks`, `api`, `v1`) and `***`
+//! for everything else, and [`WebhookUrl::scrub`] removes every secret part from text that came
+//! from elsewhere (HTTP client errors, response bodies).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -12,23 +14,41 @@ use http::Uri;
 /// Why a URL was refused, without the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlProblem {
-    /// Not an absolute `http(s)://host/...` URL.
+    /// Not an absolute `http(s)://host/...` URL, or no host.
     Malformed,
     /// A scheme other than `https` (or `http` to a loopback address).
     Scheme,
     /// Plain `http` to a host that is not a loopback address: the token would cross the
     /// network in clear.
     PlainHttp,
+    /// A port that is not a number from 1 to 65535: the HTTP client would quietly fall back to
+    /// the scheme's default port and send the message somewhere else.
+    Port,
+    /// Whitespace or a control character inside the URL (a value pasted with a line break, a
+    /// tab between two values): never part of a real webhook URL.
+    Whitespace,
 }
 
 impl fmt::Display for UrlProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            UrlProblem::Malformed => "is not an absolute URL (expected `https://host/path`)",
+            UrlProblem::Malformed => "is not an absolute URL with a host (expected `https://host/path`)",
             UrlProblem::Scheme => "must use the `https` scheme",
             UrlProblem::PlainHttp => "uses plain `http` to a host that is not a loopback address; use `https`",
+            UrlProblem::Port => "has an invalid port (expected a number from 1 to 65535)",
+            UrlProblem::Whitespace => "contains whitespace or control characters",
         })
     }
+}
+
+/// Leading path segments shown in the redacted form: they name an API or a service, never a
+/// credential (`hooks.slack.com/services/…`, `…/api/v1/…`, `…/hooks/…`).
+fn is_known_safe_segment(segment: &str) -> bool {
+    const SAFE: &[&str] = &["services", "hooks", "hook", "webhook", "webhooks", "api", "notify", "notifications"];
+    SAFE.contains(&segment)
+        || segment.strip_prefix('v').is_some_and(|version| {
+            !version.is_empty() && version.len() <= 2 && version.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// A webhook URL. Never printed whole: see the module documentation.
@@ -40,13 +60,25 @@ pub struct WebhookUrl {
 
 impl WebhookUrl {
     /// Parses `text` (surrounding whitespace ignored). Only `https` is accepted, and `http` to
-    /// a loopback address (a local relay, or the tests).
+    /// a loopback address (a local relay, or the tests); the host must be present, the port (if
+    /// any) a number from 1 to 65535, and the URL free of whitespace and control characters.
     pub fn parse(text: &str) -> Result<WebhookUrl, UrlProblem> {
         let raw = text.trim();
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(UrlProblem::Whitespace);
+        }
         let uri: Uri = raw.parse().map_err(|_| UrlProblem::Malformed)?;
         let host = uri.host().ok_or(UrlProblem::Malformed)?;
         if host.is_empty() {
             return Err(UrlProblem::Malformed);
+        }
+        // `http` accepts an out-of-range port and then reports none at all (`port()` is
+        // `None`), so the client would connect to the default port: read the authority's text.
+        if let Some(port) = uri.authority().and_then(|authority| port_text(authority.as_str())) {
+            match port.parse::<u16>() {
+                Ok(number) if number != 0 => {}
+                _ => return Err(UrlProblem::Port),
+            }
         }
         match uri.scheme_str() {
             Some("https") => {}
@@ -68,27 +100,31 @@ impl WebhookUrl {
         self.uri.scheme_str() == Some("https")
     }
 
-    /// `https://hooks.slack.com/services/***`: scheme, host, port and the first path segment,
-    /// which name the service but hold no secret; everything after is masked.
+    /// `https://hooks.slack.com/services/***`: scheme, host and port, the leading path segments
+    /// known to hold no secret, and `***` for the rest of the path and the query. User
+    /// information is never shown.
     pub fn redacted(&self) -> String {
         let scheme = self.uri.scheme_str().unwrap_or("https");
         let host = self.uri.host().unwrap_or("");
         let port = self.uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
-        let first_segment = self.uri.path().split('/').find(|s| !s.is_empty());
-        match first_segment {
-            Some(segment) if self.has_more_than_one_segment_or_query() => {
-                format!("{scheme}://{host}{port}/{segment}/***")
-            }
-            _ => format!("{scheme}://{host}{port}/***"),
+        let mut out = format!("{scheme}://{host}{port}/");
+        let mut segments = self.uri.path().split('/').filter(|s| !s.is_empty()).peekable();
+        let mut shown = Vec::new();
+        while let Some(segment) = segments.next_if(|segment| is_known_safe_segment(segment)) {
+            shown.push(segment);
         }
-    }
-
-    fn has_more_than_one_segment_or_query(&self) -> bool {
-        self.uri.path().split('/').filter(|s| !s.is_empty()).count() > 1
+        out.push_str(&shown.join("/"));
+        if segments.peek().is_some() || self.uri.query().is_some() {
+            if !shown.is_empty() {
+                out.push('/');
+            }
+            out.push_str("***");
+        }
+        out
     }
 
     /// `text` with every secret part of this URL replaced by `***`: the whole URL, its path and
-    /// query, the user information, and each path segment after the first and each query value.
+    /// query, the user information, each path segment not known to be safe and each query value.
     /// Used on every text that leaves the sender (client errors, response bodies).
     pub fn scrub(&self, text: &str) -> String {
         let mut secrets: Vec<String> = vec![self.raw.clone()];
@@ -100,9 +136,14 @@ impl WebhookUrl {
         if let Some(authority) = self.uri.authority() {
             if let Some((userinfo, _)) = authority.as_str().rsplit_once('@') {
                 secrets.push(userinfo.to_owned());
+                if let Some((_, password)) = userinfo.split_once(':') {
+                    secrets.push(password.to_owned());
+                }
             }
         }
-        secrets.extend(self.uri.path().split('/').filter(|s| !s.is_empty()).skip(1).map(str::to_owned));
+        secrets.extend(
+            self.uri.path().split('/').filter(|s| !s.is_empty() && !is_known_safe_segment(s)).map(str::to_owned),
+        );
         if let Some(query) = self.uri.query() {
             secrets.push(query.to_owned());
             for pair in query.split('&') {
@@ -122,6 +163,16 @@ impl WebhookUrl {
         }
         out
     }
+}
+
+/// The port of an authority (`user@host:port`, `[::1]:port`) as written, if one is given.
+fn port_text(authority: &str) -> Option<&str> {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, rest)| rest);
+    let after_host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']')?.1,
+        None => host_port.find(':').map_or("", |colon| &host_port[colon..]),
+    };
+    after_host.strip_prefix(':')
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -173,6 +224,32 @@ mod tests {
     }
 
     #[test]
+    fn only_known_safe_segments_are_shown() {
+        let cases = [
+            (SLACK, "https://hooks.slack.com/services/***"),
+            ("https://hooks.example.com/T0KEN-abcdef", "https://hooks.example.com/***"),
+            // The token first and more after it: the first segment used to be shown.
+            ("http://127.0.0.1:8080/T0KEN-abcdef/notify", "http://127.0.0.1:8080/***"),
+            ("https://example.com/hooks?token=s3cr3t-value", "https://example.com/hooks/***"),
+            ("https://example.com/api/v1/T0KEN-abcdef?x=s3cr3t-value", "https://example.com/api/v1/***"),
+            ("https://example.com/T0KEN-abcdef/services", "https://example.com/***"),
+            ("https://user:p4ssw0rd-long@example.com/x", "https://example.com/***"),
+            ("https://example.com/?token=s3cr3t-value", "https://example.com/***"),
+            ("https://example.com/hooks", "https://example.com/hooks"),
+            ("https://example.com", "https://example.com/"),
+        ];
+        for (url, redacted) in cases {
+            let parsed = WebhookUrl::parse(url).unwrap();
+            assert_eq!(parsed.redacted(), redacted, "{url}");
+            for secret in ["T0KEN-abcdef", "s3cr3t-value", "p4ssw0rd-long"].into_iter().filter(|s| url.contains(s)) {
+                let shown = format!("{parsed} {parsed:?} {}", serde_json::to_string(&parsed).unwrap());
+                assert!(!shown.contains(secret), "{shown}");
+                assert!(!parsed.scrub(&format!("failed: {url}; {secret}")).contains(secret), "{url}");
+            }
+        }
+    }
+
+    #[test]
     fn scrub_removes_the_url_and_its_token_segments() {
         let url = WebhookUrl::parse(SLACK).unwrap();
         let text = format!("error sending request for url ({SLACK}): B0SECRET2 XXXXsecrettokenXXXX");
@@ -191,7 +268,11 @@ mod tests {
         assert!(WebhookUrl::parse("http://localhost/x").is_ok());
         assert_eq!(WebhookUrl::parse("ftp://example.com/x"), Err(UrlProblem::Scheme));
         assert_eq!(WebhookUrl::parse("hooks.slack.com/services/x"), Err(UrlProblem::Malformed));
-        assert_eq!(WebhookUrl::parse("not a url"), Err(UrlProblem::Malformed));
+        assert_eq!(WebhookUrl::parse("not a url"), Err(UrlProblem::Whitespace));
+        assert_eq!(WebhookUrl::parse("not-a-url"), Err(UrlProblem::Malformed));
+        assert_eq!(WebhookUrl::parse("http://127.0.0.1:83621/x"), Err(UrlProblem::Port));
+        assert_eq!(WebhookUrl::parse("http://127.0.0.1:0/x"), Err(UrlProblem::Port));
+        assert_eq!(WebhookUrl::parse("https://example.com/a b"), Err(UrlProblem::Whitespace));
     }
 
     #[test]

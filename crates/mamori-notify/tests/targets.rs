@@ -88,6 +88,38 @@ fn an_invalid_url_is_refused_without_showing_it() {
     assert_no_secret(&format!("{error} {error:?}"));
 }
 
+#[test]
+fn urls_are_checked_strictly_when_read() {
+    // Each refused without a word of its secret parts: the token in the path, the query,
+    // the user information.
+    let cases = [
+        ("http://127.0.0.1:83621/T0AAAAAAA/s3cretTOKENvalue", UrlProblem::Port),
+        ("http://127.0.0.1:0/T0AAAAAAA/s3cretTOKENvalue", UrlProblem::Port),
+        ("https://hooks.slack.com:99999999999/services/T0AAAAAAA/s3cretTOKENvalue", UrlProblem::Port),
+        ("https://hooks.slack.com/services/T0AAAAAAA/s3cretTOKEN value", UrlProblem::Whitespace),
+        ("https://hooks.slack.com/services/T0AAAAAAA/s3cretTOKEN\tvalue", UrlProblem::Whitespace),
+        ("https://hooks.slack.com/services/T0AAAAAAA/s3cretTOKEN\u{7f}value", UrlProblem::Whitespace),
+        ("https://hooks.slack.com/services/T0AAAAAAA/s3cretTOKEN\nvalue", UrlProblem::Whitespace),
+        ("https:///services/T0AAAAAAA/s3cretTOKENvalue", UrlProblem::Malformed),
+        ("https://B0BBBBBBB:s3cretTOKENvalue@/services", UrlProblem::Malformed),
+    ];
+    for (url, problem) in cases {
+        let error = env(&[("MAMORI_WEBHOOK_TEAM_A", url)]).resolve(&team_a()).unwrap_err();
+        assert!(
+            matches!(&error, TargetError::InvalidUrl { problem: found, .. } if found.0 == problem),
+            "{url:?}: {error}"
+        );
+        assert!(error.to_string().starts_with("the webhook URL of target `slack:team-a` (from environment variable"));
+        assert_no_secret(&format!("{error} {error:?}"));
+    }
+    let error = env(&[("MAMORI_WEBHOOK_TEAM_A", cases[0].0)]).resolve(&team_a()).unwrap_err();
+    assert!(error.to_string().ends_with("has an invalid port (expected a number from 1 to 65535)"), "{error}");
+
+    for url in ["http://127.0.0.1:8080/x", "https://hooks.example.com:65535/x", "https://hooks.example.com:1/x"] {
+        assert!(env(&[("MAMORI_WEBHOOK_TEAM_A", url)]).resolve(&team_a()).is_ok(), "{url}");
+    }
+}
+
 #[cfg(unix)]
 fn write_with_mode(path: &Path, text: &str, mode: u32) {
     use std::os::unix::fs::PermissionsExt;

@@ -1,14 +1,17 @@
 //! Why a policy directory was refused. Every variant names the file, and the line where the
 //! Rego parser gave one, so the author can go straight to the mistake.
+//!
+//! An underlying I/O error is part of the message, not a `source()`, so that printing the
+//! error with its chain (anyhow's `{:#}`) says it once.
 
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("cannot read policy directory `{path}`: {source}")]
-    ReadDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot read policy file `{path}`: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read policy directory `{path}`: {cause}")]
+    ReadDir { path: PathBuf, cause: std::io::Error },
+    #[error("cannot read policy file `{path}`: {cause}")]
+    Read { path: PathBuf, cause: std::io::Error },
     #[error("no `.rego` file in policy directory `{path}`")]
     Empty { path: PathBuf },
     #[error("{path}:{line}: rego syntax error: {message}")]
@@ -27,6 +30,22 @@ pub enum PolicyError {
     DuplicateId { path: PathBuf, id: String, other: PathBuf },
     #[error("`{path}`: policy defines no `deny` rule (a set of violation messages)")]
     MissingDeny { path: PathBuf },
+    #[error("{path}:{line}: brackets nest more than {limit} levels deep")]
+    Nesting { path: PathBuf, line: u32, limit: usize },
+    #[error("{path}:{line}: function `{function}` calls itself (`{chain}`); Rego does not allow recursion (OPA refuses it too)")]
+    Recursion { path: PathBuf, line: u32, function: String, chain: String },
+    #[error(
+        "`{path}`: evaluating `{rule}` may nest {depth} levels deep (`{chain}`), more than the {limit} \
+         allowed, which keeps evaluation within the stack"
+    )]
+    TooDeep { path: PathBuf, rule: String, depth: u32, limit: u32, chain: String },
+    #[error(
+        "`{path}`: evaluating `{rule}` with no input exceeded the time limit of {limit_ms} ms; work that \
+         does not depend on the input must be quick"
+    )]
+    LoadTimeLimit { path: PathBuf, rule: String, limit_ms: u128 },
+    #[error("cannot start the thread that loads policies: {cause}")]
+    LoadThread { cause: String },
     #[error("cannot read test file `{path}`: {message}")]
     TestFile { path: PathBuf, message: String },
 }

@@ -10,10 +10,11 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mamori_model::{ConfigItem, Status};
 use mamori_rules::{Cx, Notes, Rule, RuleMeta, Scope, Subject};
@@ -52,6 +53,40 @@ pub struct Policy {
     template: Mutex<Engine>,
     deny_rule: String,
     time_limit: Duration,
+}
+
+/// Stops every evaluation of `engine` past `limit`.
+pub(crate) fn set_time_limit(engine: &mut Engine, limit: Duration) {
+    // The check interval is in interpreter steps: reading the clock every 64 steps keeps its
+    // cost out of the profile while stopping a runaway policy within microseconds of its limit.
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::new(64).expect("non-zero"),
+    });
+}
+
+/// Where and why an evaluation failed, on one line. regorus writes a located error as
+/// `--> file:line:col`, the source line, a caret, then `error: reason`; the file is the
+/// policy's, already named by the caller, so `line L, column C: reason` is kept.
+pub(crate) fn error_reason(err: &anyhow::Error) -> String {
+    let text = format!("{err:#}");
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    let location = text.lines().find_map(|line| line.trim().strip_prefix("-->")).and_then(|location| {
+        let mut parts = location.trim().rsplitn(3, ':');
+        let column = parts.next()?.parse::<u32>().ok()?;
+        let line = parts.next()?.parse::<u32>().ok()?;
+        Some((line, column))
+    });
+    let reason = text.lines().find_map(|line| line.trim().strip_prefix("error:")).map(|reason| {
+        // A reason that introduces more located messages (`recursion detected when evaluating
+        // rule:`) ends with a colon; what follows repeats source lines.
+        reason.trim().trim_end_matches(':').trim().to_owned()
+    });
+    match (location, reason) {
+        (Some((line, column)), Some(reason)) if !reason.is_empty() => format!("line {line}, column {column}: {reason}"),
+        (Some((line, column)), _) => format!("line {line}, column {column}"),
+        (None, _) => lines.next().unwrap_or("unknown error").to_owned(),
+    }
 }
 
 /// Leak a string. Rule metadata is `&'static` because built-in rules are statics and the
@@ -93,13 +128,7 @@ impl Policy {
             fsbp: leak_list(&metadata.fsbp),
             notes: leak(&notes),
         }));
-        // The check interval is in interpreter steps: reading the clock every 64 steps keeps
-        // its cost out of the profile while stopping a runaway policy within microseconds of
-        // its limit.
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: time_limit,
-            check_interval: NonZeroU32::new(64).expect("non-zero"),
-        });
+        set_time_limit(&mut engine, time_limit);
         Policy {
             metadata,
             path: path.to_owned(),
@@ -118,27 +147,49 @@ impl Policy {
             if engines.len() <= self.serial {
                 engines.resize_with(self.serial + 1, || None);
             }
-            let engine = engines[self.serial]
+            let slot = &mut engines[self.serial];
+            let engine = slot
                 .get_or_insert_with(|| self.template.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone());
-            engine.set_input(input);
-            let result = engine.eval_rule(self.deny_rule.clone());
-            // Drop the input now rather than at the next evaluation: it may be a whole region.
-            engine.set_input(Value::Undefined);
-            result.map_err(|err| self.describe_error(&err))
+            let started = Instant::now();
+            // A panic inside the interpreter concerns this policy and this input only: it
+            // becomes an ERROR like any other failure, and the engine, whose state it may have
+            // left half-updated, is replaced by a fresh clone at the next evaluation.
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                engine.set_input(input);
+                let result = engine.eval_rule(self.deny_rule.clone());
+                // Drop the input now rather than at the next evaluation: it may be a whole region.
+                engine.set_input(Value::Undefined);
+                result
+            }));
+            let elapsed = started.elapsed();
+            match result {
+                Err(_) => {
+                    *slot = None;
+                    Err(EvalError(format!("policy `{}` failed: the interpreter panicked", self.metadata.id)))
+                }
+                Ok(Err(err)) => Err(self.describe_error(&err)),
+                // The interpreter checks its clock between steps, and one step (a builtin
+                // such as `regex.match` on a long string) can outlast the limit: a verdict
+                // that came too late is not one.
+                Ok(Ok(_)) if elapsed > self.time_limit => Err(self.time_limit_error()),
+                Ok(Ok(value)) => Ok(value),
+            }
         })
+    }
+
+    fn time_limit_error(&self) -> EvalError {
+        EvalError(format!(
+            "policy `{}` stopped: it exceeded its execution limit of {} ms",
+            self.metadata.id,
+            self.time_limit.as_millis()
+        ))
     }
 
     fn describe_error(&self, err: &anyhow::Error) -> EvalError {
         if let Some(regorus::LimitError::TimeLimitExceeded { .. }) = err.downcast_ref::<regorus::LimitError>() {
-            return EvalError(format!(
-                "policy `{}` stopped: it exceeded its execution limit of {} ms",
-                self.metadata.id,
-                self.time_limit.as_millis()
-            ));
+            return self.time_limit_error();
         }
-        let text = err.to_string();
-        let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("unknown error").trim();
-        EvalError(format!("policy `{}` failed: {first}", self.metadata.id))
+        EvalError(format!("policy `{}` failed: {}", self.metadata.id, error_reason(err)))
     }
 
     /// The verdict on one item (for `item` policies).

@@ -455,6 +455,19 @@ pub(crate) fn staged_changes(dir: &Path) -> Result<Vec<StagedChange>> {
 
 /// Paths of the files in a work tree that git would consider (tracked, and
 /// untracked but not ignored), relative to `dir`.
+/// Whether the repository holding `dir` is a shallow clone (its history cut at some commits).
+pub fn is_shallow(dir: &Path) -> Result<bool> {
+    let out = run(dir, ["rev-parse", "--is-shallow-repository"])?;
+    Ok(out.trim_ascii() == b"true")
+}
+
+/// How many paths under `dir` git ignores: files, and ignored directories counted once
+/// (`--directory`, so that a `target/` or `node_modules/` is not walked).
+pub(crate) fn ignored_paths(dir: &Path) -> Result<u64> {
+    let out = run(dir, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"])?;
+    Ok(out.split(|b| *b == 0).filter(|p| !p.is_empty()).count() as u64)
+}
+
 pub(crate) fn worktree_files(dir: &Path) -> Result<Vec<String>> {
     let out = run(dir, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"])?;
     Ok(out.split(|b| *b == 0).filter(|p| !p.is_empty()).map(|p| String::from_utf8_lossy(p).into_owned()).collect())

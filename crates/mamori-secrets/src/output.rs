@@ -69,6 +69,9 @@ pub fn text(report: &Report) -> String {
         }
         let _ = writeln!(out, ": {}", k.reason);
     }
+    for w in &report.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     let a = &s.allowed;
     let _ = writeln!(
         out,
@@ -87,6 +90,14 @@ pub fn text(report: &Report) -> String {
         s.skipped_too_large,
         s.skipped_errors
     );
+    if s.skipped_submodules > 0 || s.skipped_ignored > 0 {
+        out.pop();
+        let _ = writeln!(
+            out,
+            "; {} submodule(s) and {} ignored path(s) not scanned",
+            s.skipped_submodules, s.skipped_ignored
+        );
+    }
     out
 }
 
@@ -175,6 +186,7 @@ pub fn sarif(report: &Report) -> String {
             let _ = write!(text, ": {}", k.reason);
             json!({"level": "warning", "message": {"text": text}})
         })
+        .chain(report.warnings.iter().map(|w| json!({"level": "warning", "message": {"text": w}})))
         .collect();
     let root = report.summary.root.trim_end_matches('/');
     let log = json!({

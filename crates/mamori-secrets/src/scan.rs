@@ -117,6 +117,14 @@ pub struct Summary {
     pub skipped_too_large: u64,
     /// Unreadable files, corrupt objects and other errors; each is in `skipped`.
     pub skipped_errors: u64,
+    /// Work tree: submodules and nested repositories, which are not scanned.
+    pub skipped_submodules: u64,
+    /// Work tree: paths git ignores, which are not scanned (an ignored directory counts once).
+    pub skipped_ignored: u64,
+    /// History: the repository is a shallow clone, so the commits beyond its boundary, and
+    /// the secrets they hold, were out of reach.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shallow: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlist: Option<String>,
 }
@@ -127,6 +135,9 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
+    /// What makes the scan less complete than it looks (a shallow clone), for the user.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// An access key id with the secret (and session token) found next to it.
@@ -150,10 +161,14 @@ impl Report {
                 skipped_binary: 0,
                 skipped_too_large: 0,
                 skipped_errors: 0,
+                skipped_submodules: 0,
+                skipped_ignored: 0,
+                shallow: false,
                 allowlist: allow.source().map(|p| p.display().to_string()),
             },
             findings: Vec::new(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -366,6 +381,7 @@ impl Scanner {
             let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             vec![(root.to_path_buf(), name)]
         } else if git::is_repository(root) && git::toplevel(root).is_ok() {
+            report.summary.skipped_ignored = git::ignored_paths(root)?;
             git::worktree_files(root)?.into_iter().map(|rel| (root.join(&rel), rel)).collect()
         } else {
             let mut out = Vec::new();
@@ -382,6 +398,11 @@ impl Scanner {
                     continue;
                 }
             };
+            if meta.is_dir() {
+                // git lists a submodule (or a nested repository) as one path, a directory.
+                report.summary.skipped_submodules += 1;
+                continue;
+            }
             if !meta.is_file() {
                 continue;
             }
@@ -430,6 +451,16 @@ impl Scanner {
             return Err(Error::NotARepository { path: repo.to_path_buf() });
         }
         let mut report = Report::new(Source::History, repo, &self.allow);
+        // A CI checkout is often `--depth 1`: its history is one commit, and finding nothing
+        // there says nothing about the commits before.
+        if git::is_shallow(repo)? {
+            report.summary.shallow = true;
+            report.warnings.push(
+                "the repository is a shallow clone: commits beyond its shallow boundary were not scanned \
+                 (run `git fetch --unshallow` first to scan the whole history)"
+                    .to_owned(),
+            );
+        }
         let introductions = git::spawn_introductions(repo);
 
         let mut st = HistoryState::default();

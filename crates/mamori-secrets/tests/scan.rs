@@ -311,3 +311,86 @@ fn blobs_reachable_only_through_a_tag_are_scanned() {
     assert_eq!(report.findings[0].blob.as_deref(), Some(blob.as_str()));
     assert!(report.findings[0].commit.is_none());
 }
+
+#[test]
+fn a_shallow_clone_says_its_history_is_truncated() {
+    let (tmp, repo) = new_repo();
+    let (id, sk) = (key_id(20), secret(20));
+    commit(
+        &repo,
+        &[("creds", &format!("aws_access_key_id = {id}\naws_secret_access_key = {sk}\n"))],
+        "leak",
+        "2021-01-01T00:00:00Z",
+    );
+    git(&repo, &["rm", "-q", "creds"]);
+    commit(&repo, &[("README.md", "# clean\n")], "clean up", "2021-01-02T00:00:00Z");
+
+    let full = scanner(&repo).scan_history(&repo).unwrap();
+    assert_eq!(full.findings.len(), 2);
+    assert!(!full.summary.shallow && full.warnings.is_empty(), "{:?}", full.warnings);
+    let json: Value = serde_json::from_str(&output::json(&full)).unwrap();
+    assert!(json["summary"].get("shallow").is_none() && json.get("warnings").is_none(), "{json}");
+
+    // A CI checkout: only the last commit, so the leak is out of reach.
+    let clone = tmp.path().join("clone");
+    let url = format!("file://{}", repo.display());
+    git(tmp.path(), &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()]);
+    let report = scanner(&clone).scan_history(&clone).unwrap();
+    assert_eq!(report.findings.len(), 0);
+    assert!(report.summary.shallow);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("shallow clone") && report.warnings[0].contains("git fetch --unshallow"));
+
+    let text = output::text(&report);
+    assert!(text.contains(&format!("warning: {}", report.warnings[0])), "{text}");
+    let json: Value = serde_json::from_str(&output::json(&report)).unwrap();
+    assert_eq!(json["summary"]["shallow"], true);
+    assert_eq!(json["warnings"][0], report.warnings[0].as_str());
+    let sarif: Value = serde_json::from_str(&output::sarif(&report)).unwrap();
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["level"] == "warning" && n["message"]["text"] == report.warnings[0].as_str()),
+        "{notes}"
+    );
+}
+
+#[test]
+fn the_work_tree_scan_counts_submodules_and_ignored_files_it_skips() {
+    let (tmp, repo) = new_repo();
+    let (id, sk) = (key_id(30), secret(30));
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    git(&lib, &["init", "-q", "-b", "main"]);
+    commit(&lib, &[("lib.txt", "library\n")], "lib", "2021-01-01T00:00:00Z");
+    commit(&repo, &[(".gitignore", "local.env\nbuild/\n"), ("app.txt", "app\n")], "init", "2021-01-01T00:00:00Z");
+    git(&repo, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", lib.to_str().unwrap(), "vendor/lib"]);
+    commit(&repo, &[], "add the library", "2021-01-02T00:00:00Z");
+    // Ignored: one file (holding a key, which is not reported) and one directory of two files.
+    write(&repo, "local.env", &format!("AWS_ACCESS_KEY_ID={id}\nAWS_SECRET_ACCESS_KEY={sk}\n"));
+    write(&repo, "build/a.o", "a\n");
+    write(&repo, "build/b.o", "b\n");
+
+    let report = scanner(&repo).scan_path(&repo).unwrap();
+    assert_eq!(report.findings.len(), 0);
+    assert_eq!(report.summary.scanned, 3, ".gitignore, .gitmodules and app.txt");
+    assert_eq!(report.summary.skipped_submodules, 1);
+    assert_eq!(report.summary.skipped_ignored, 2, "local.env and build/");
+    let text = output::text(&report);
+    assert!(text.contains("1 submodule(s) and 2 ignored path(s) not scanned"), "{text}");
+    let json: Value = serde_json::from_str(&output::json(&report)).unwrap();
+    assert_eq!(
+        (json["summary"]["skipped_submodules"].as_u64(), json["summary"]["skipped_ignored"].as_u64()),
+        (Some(1), Some(2))
+    );
+
+    // Outside git nothing is ignored and there are no submodules.
+    let plain = tempfile::tempdir().unwrap();
+    write(plain.path(), "a.txt", "a\n");
+    let report = scanner(plain.path()).scan_path(plain.path()).unwrap();
+    assert_eq!((report.summary.skipped_submodules, report.summary.skipped_ignored), (0, 0));
+    assert!(!output::text(&report).contains("not scanned"));
+}
