@@ -154,6 +154,13 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Sarif => Format::Sarif,
     };
     let rendered = output::render(&report, format);
+    // The text report carries its warnings; a machine-readable one (or a report written to a
+    // file) holds them where a person may not look, so they are said on standard error too.
+    if !matches!(format, Format::Text) || a.output.is_some() {
+        for warning in &report.warnings {
+            eprintln!("mamori: warning: {warning}");
+        }
+    }
     match &a.output {
         Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write `{}`", path.display()))?,
         None => print!("{rendered}"),
