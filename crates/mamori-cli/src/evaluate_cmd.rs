@@ -71,6 +71,11 @@ pub struct ReportArgs {
     threads: Option<NonZeroUsize>,
     #[command(flatten)]
     history: HistoryArgs,
+    /// Name the run's scope: runs of the same name are compared, whatever their inputs
+    /// (default: `evaluate` compares runs of the same inputs, dates in paths left out, and
+    /// `audit` runs of the same accounts source, regions and collectors).
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    scope: Option<String>,
     #[command(flatten)]
     notify: NotifyArgs,
     /// Exceptions file (YAML): matching failures become MUTED; replaces `[exceptions] file`.
@@ -173,6 +178,7 @@ impl Evaluation {
             threads: settings::threads(self.args.threads),
             config: &self.config,
             scope,
+            scope_name: self.args.scope.as_deref(),
             options: self.options,
         };
         let evaluated = evaluate_recorded(&mut self.history, request)?;

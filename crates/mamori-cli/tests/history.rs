@@ -150,9 +150,9 @@ fn bad_requests_and_unusable_stores_exit_2_and_lose_nothing() {
     refused(mamori(&db).args(["diff", "1", "42"]), &["no run `42`", "mamori.db", "runs list"]);
     refused(mamori(&db).args(["diff", "one"]), &["no run `one`"]);
     refused(mamori(&db).arg("diff"), &["only complete run of its scope"]);
-    let other_rules = run(mamori(&db).arg("evaluate").arg(&inventory).args(["--rules", "s3-*"]));
-    assert!(other_rules.status.success());
-    refused(mamori(&db).args(["diff", "1", "2"]), &["different scopes"]);
+    let other_scope = run(mamori(&db).arg("evaluate").arg(&inventory).args(["--scope", "elsewhere"]));
+    assert!(other_scope.status.success());
+    refused(mamori(&db).args(["diff", "1", "2"]), &["different scopes", "`elsewhere"]);
 
     // A store from a newer mamori: refused, named, untouched.
     let newer = dir.path().join("newer.db");
@@ -180,8 +180,67 @@ fn bad_requests_and_unusable_stores_exit_2_and_lose_nothing() {
     let listing: Value = serde_json::from_str(&ok(mamori(&db).args(["runs", "list", "--json"]))).unwrap();
     assert_eq!(listing.as_array().unwrap().len(), 2);
 
-    // --no-store records nothing.
+    // --no-store records nothing, also with MAMORI_DB set (it used to be refused as if
+    // --db had been given), and MAMORI_NO_STORE does the same.
     let unused = dir.path().join("unused.db");
-    ok(mamori(&unused).arg("evaluate").arg(&inventory).arg("--no-store").env_remove("MAMORI_DB"));
+    ok(mamori(&unused).arg("evaluate").arg(&inventory).arg("--no-store"));
+    ok(mamori(&unused).arg("evaluate").arg(&inventory).env("MAMORI_NO_STORE", "1"));
     assert!(!unused.exists());
+}
+
+/// Dated snapshot folders of the same source compare (dates in paths are not part of the
+/// scope), a changed rule selection compares (a rule added brings new findings, a rule
+/// removed resolves nothing), and `--scope NAME` compares runs of any inputs.
+#[test]
+fn dated_snapshots_changed_rules_and_named_scopes_compare() {
+    let (dir, inventory, config, db) = setup();
+    let day = |name: &str| {
+        let folder = dir.path().join("snaps").join(name);
+        std::fs::create_dir_all(folder.parent().unwrap()).unwrap();
+        std::fs::rename(&inventory, &folder).ok();
+        copy_tree(&folder, &inventory);
+        folder
+    };
+    let first = day("2026-12-01");
+    ok(mamori(&db).arg("evaluate").arg(&first).arg("--config").arg(&config).args(["--rules", "s3-*"]));
+    set_versioning(&inventory, PAYMENTS, BROKEN, "Suspended");
+    let second = day("2026-12-02");
+    ok(mamori(&db).arg("evaluate").arg(&second).arg("--config").arg(&config).args([
+        "--rules",
+        "s3-*",
+        "restricted-ssh",
+    ]));
+    let diff: Value = serde_json::from_str(&ok(mamori(&db).args(["diff", "--format", "json"]))).unwrap();
+    assert_eq!(diff["scope"].as_str().map(|s| s.contains("/snaps/*")), Some(true), "{}", diff["scope"]);
+    let kinds = |diff: &Value, rule: &str| -> Vec<String> {
+        diff["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["ruleId"] == rule && t["kind"] != "STILL_FAILING")
+            .map(|t| format!("{} {}", t["kind"].as_str().unwrap(), t["resourceId"].as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(kinds(&diff, "s3-bucket-versioning-enabled"), [format!("NEW_FAILURE {BROKEN}")]);
+    let ssh = kinds(&diff, "restricted-ssh");
+    assert!(!ssh.is_empty() && ssh.iter().all(|k| k.starts_with("NEW_FAILURE")), "{ssh:?}");
+
+    // Dropping the rule again resolves nothing.
+    ok(mamori(&db).arg("evaluate").arg(&second).arg("--config").arg(&config).args(["--rules", "s3-*"]));
+    let diff: Value = serde_json::from_str(&ok(mamori(&db).args(["diff", "--format", "json"]))).unwrap();
+    assert!(kinds(&diff, "restricted-ssh").is_empty(), "{diff}");
+
+    // A named scope: runs of different inputs compare.
+    ok(mamori(&db).arg("evaluate").arg(&first).args(["--scope", "prod-org"]));
+    ok(mamori(&db).arg("evaluate").arg(&inventory).args(["--scope", "prod-org"]));
+    let diff: Value = serde_json::from_str(&ok(mamori(&db).args(["diff", "--format", "json"]))).unwrap();
+    assert!(diff["scope"].as_str().unwrap().starts_with("prod-org"), "{}", diff["scope"]);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
 }

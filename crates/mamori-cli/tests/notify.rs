@@ -303,6 +303,19 @@ fn owners_get_exactly_their_changes_once_and_nothing_is_lost() {
     assert!(stdout.contains("from environment variable `PAYMENTS_SLACK_URL`"), "{stdout}");
     assert!(stdout.contains("payments-prod-3-9d1f9f"), "{stdout}");
     assert!(setup.pending().is_empty());
+    // A dry run changes nothing a later run depends on: it is not kept as a run, so the next
+    // real run delivers the change it previewed.
+    assert!(stdout.contains("removed from the findings history"), "{stdout}");
+    let (runs, _) = succeed(&mut setup.mamori(&["runs", "list", "--json"]));
+    let runs: Value = serde_json::from_str(&runs).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 6, "the dry run is not recorded: {runs}");
+    let before = e.payments.requests().len();
+    let (_, stderr) = setup.evaluate(&[]);
+    assert!(stderr.contains("owner `payments` -> `slack:payments-slack`"), "{stderr}");
+    assert_eq!(e.payments.requests().len(), before + 1);
+    let text = String::from_utf8(e.payments.requests().last().unwrap().body.clone()).unwrap();
+    assert!(text.contains("payments-prod-3-9d1f9f"), "{text}");
+    let counts = e.counts();
 
     // Run 8: --no-notify queues nothing either.
     setup.set_versioning(PAYMENTS, "payments-prod-4-b24abe", "Suspended");

@@ -13,7 +13,9 @@ use crate::{now_ms, Result, RunId, RunSummary, Store, StoreError};
 const BATCH: usize = 50_000;
 
 /// What a run looked at. Two runs are comparable when their scopes are equal: the same
-/// inventory or accounts source, regions and rule selection.
+/// inventory or accounts source and regions, or the same name given by the user. The rule
+/// selection is not part of it: [`Store::diff`] compares only the rules both runs evaluated,
+/// and a rule new in the later run brings new findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     /// A canonical JSON description (object keys sorted), compared as text.
@@ -117,7 +119,7 @@ impl Store {
         })
     }
 
-    fn ensure_writable(&self) -> Result<()> {
+    pub(crate) fn ensure_writable(&self) -> Result<()> {
         if self.writable {
             Ok(())
         } else {

@@ -167,6 +167,17 @@ impl Store {
         }
     }
 
+    /// Remove a run and everything recorded with it (findings, rules, accounts, queued
+    /// notifications): a dry run's comparison leaves nothing a later run would compare with.
+    pub fn discard_run(&mut self, id: RunId) -> Result<()> {
+        self.ensure_writable()?;
+        let deleted = self.conn.execute("DELETE FROM runs WHERE id = ?1", [id]).map_err(|e| self.error(e))?;
+        if deleted == 0 {
+            return Err(StoreError::UnknownRun { path: self.path.clone(), id: id.to_string() });
+        }
+        Ok(())
+    }
+
     /// A run named on the command line: its id as text.
     pub fn run_by_name(&self, name: &str) -> Result<RunSummary> {
         match name.trim().parse::<RunId>() {

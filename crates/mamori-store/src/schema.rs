@@ -84,6 +84,13 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX notifications_pending ON notifications (delivered_at, id);
     "#,
+    // 2: a run's rule selection no longer separates scopes (adding a rule or a policy keeps the
+    // history; the comparison handles rules added and removed), so it leaves the scope key.
+    // The keys are compact JSON with sorted keys; json_remove keeps both properties.
+    r#"
+    UPDATE runs SET scope = json_remove(scope, '$.rules')
+     WHERE json_valid(scope) AND json_type(scope, '$.rules') IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this code writes and reads.

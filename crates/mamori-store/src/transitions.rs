@@ -221,8 +221,14 @@ impl Store {
                 transitions.push(transition(kind, finding, old.map(|f| f.status), true, None, &accounts));
             }
         })?;
+        // Findings of a rule the later run no longer evaluates are neither resolved nor gone:
+        // the rule was deselected. (Runs recorded without their rule list are compared whole.)
+        let current_rules: HashSet<String> = self.rules(current.id)?.into_iter().map(|rule| rule.id).collect();
         let mut unverified = 0;
         for (_, finding) in before {
+            if !current_rules.is_empty() && !current_rules.contains(&finding.rule_id) {
+                continue;
+            }
             let Some(kind) = classify(Some(finding.status), None) else { continue };
             let scope = (finding.rule_id.clone(), finding.account_id.clone(), finding.region.clone());
             if kind == TransitionKind::Resolved && erroring_scopes.contains(&scope) {

@@ -31,7 +31,10 @@ fn new_run(scope: &str) -> NewRun {
         kind: "evaluate".into(),
         scope: Scope::new(scope, &json!({ "inputs": [scope] })),
         options: json!({}),
-        rules: vec![RuleInfo { id: "r1".into(), title: "Rule one".into(), severity: Severity::High }],
+        rules: vec![
+            RuleInfo { id: "r1".into(), title: "Rule one".into(), severity: Severity::High },
+            RuleInfo { id: "r2".into(), title: "Rule two".into(), severity: Severity::High },
+        ],
     }
 }
 
@@ -385,4 +388,64 @@ fn the_default_path_follows_the_platform() {
     if let Some(path) = path {
         assert!(path.ends_with(Path::new("mamori").join("mamori.db")), "{}", path.display());
     }
+}
+
+fn run_with_rules(store: &mut Store, scope: &str, rules: &[&str], findings: &[Finding]) -> i64 {
+    let mut new = new_run(scope);
+    new.rules =
+        rules.iter().map(|id| RuleInfo { id: (*id).into(), title: (*id).into(), severity: Severity::High }).collect();
+    let mut run = store.begin_run(&new).unwrap();
+    for finding in findings {
+        run.add(finding).unwrap();
+    }
+    run.complete(&json!({"items": findings.len()}), &[owner()]).unwrap().id
+}
+
+#[test]
+fn a_changed_rule_selection_compares_rules_added_are_new_and_rules_removed_are_not_resolved() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let first = run_with_rules(
+        &mut store,
+        "s",
+        &["kept", "dropped"],
+        &[finding("kept", "b1", Status::Fail), finding("dropped", "b1", Status::Fail)],
+    );
+    let second = run_with_rules(
+        &mut store,
+        "s",
+        &["kept", "added"],
+        &[
+            finding("kept", "b1", Status::Pass),
+            finding("added", "b1", Status::Fail),
+            finding("added", "b2", Status::Pass),
+        ],
+    );
+    let diff = store.diff(first, second).unwrap();
+    let got: Vec<(TransitionKind, &str)> = diff.transitions.iter().map(|t| (t.kind, t.rule_id.as_str())).collect();
+    assert_eq!(got, [(TransitionKind::NewFailure, "added"), (TransitionKind::Resolved, "kept")]);
+}
+
+/// A store written by mamori 0.1.0 kept the rule selection in the scope key; the upgrade takes
+/// it out (compact JSON with sorted keys, as this release writes keys) and its runs still
+/// compare.
+#[test]
+fn scopes_of_a_0_1_0_store_lose_their_rule_list_and_still_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mamori-workflow/tests/fixtures/store-0.1.0.db");
+    std::fs::copy(fixture, &path).unwrap();
+    let before: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT scope FROM runs WHERE id = 2", [], |row| row.get(0))
+        .unwrap();
+    assert!(before.contains("\"rules\""), "{before}");
+    let store = Store::open(&path).unwrap();
+    let run = store.run(2).unwrap();
+    let mut expected: serde_json::Value = serde_json::from_str(&before).unwrap();
+    expected.as_object_mut().unwrap().remove("rules");
+    assert_eq!(run.scope, expected.to_string());
+    assert_eq!(store.run(1).unwrap().scope, run.scope);
+    let diff = store.diff(1, 2).unwrap();
+    assert_eq!(diff.counts[&TransitionKind::NewFailure], 11, "{:?}", diff.counts);
 }

@@ -150,11 +150,17 @@ pub struct DryRun {
     pub kept: Vec<(String, String, String)>,
     /// The messages with their targets (by name and URL source, never the URL) and payloads.
     pub preview: String,
+    /// The run compared, then removed from the history so that the next run is compared with
+    /// the same baseline as this one.
+    pub discarded: Option<RunId>,
 }
 
 impl fmt::Display for DryRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "notify dry run: nothing is sent or queued")?;
+        if let Some(run) = self.discarded {
+            writeln!(f, "run {run} was compared, then removed from the findings history: the next run compares with the same runs as this one")?;
+        }
         if let Some(previous) = self.previous {
             writeln!(f, "changes since run {previous}")?;
         }
@@ -278,7 +284,12 @@ impl Notifier {
             }
         };
         if mode == NotifyMode::DryRun {
-            report.dry_run = Some(self.dry_run(&store, &groups, previous.as_ref())?);
+            let mut dry_run = self.dry_run(&store, &groups, previous.as_ref())?;
+            // The run was recorded only to be compared: kept, it would become the baseline of
+            // the next run, whose changes would then never be notified.
+            store.discard_run(current.id)?;
+            dry_run.discarded = Some(current.id);
+            report.dry_run = Some(dry_run);
             return Ok(report);
         }
         // What each of this run's messages says, for the events after delivery.
@@ -405,6 +416,7 @@ impl Notifier {
             pending_earlier: pending.len(),
             kept,
             preview: mamori_notify::dry_run(&messages, Some(&self.resolver)),
+            discarded: None,
         })
     }
 

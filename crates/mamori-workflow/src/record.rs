@@ -20,7 +20,8 @@ use crate::WorkflowError;
 
 /// What a run covered, for "same scope" comparisons between runs.
 pub enum ScopeSource<'a> {
-    /// `mamori evaluate`: the inventory files and directories given.
+    /// `mamori evaluate`: the inventory files and directories given, dates left out (see
+    /// [`undated`]), so that dated snapshot folders of the same source compare.
     Inventory(&'a [PathBuf]),
     /// `mamori audit`: the collection's description (accounts source, regions, collectors).
     Audit(Value),
@@ -62,30 +63,30 @@ impl History {
     fn begin(
         &mut self,
         scope: ScopeSource<'_>,
+        scope_name: Option<&str>,
         rules: &RuleSet,
         options: Value,
     ) -> Result<Option<RunRecorder<'_>>, StoreError> {
         let Some(store) = self.store.as_mut() else { return Ok(None) };
         let kind = scope.kind();
-        let rule_ids: Vec<&str> = rules.rules().iter().map(|r| r.rule.meta().id).collect();
-        let (description, label) = match scope {
-            ScopeSource::Inventory(inputs) => {
+        let rule_count = rules.rules().len();
+        let (description, label) = match (scope_name, scope) {
+            (Some(name), _) => (json!({ "name": name }), format!("{name} ({rule_count} rules)")),
+            (None, ScopeSource::Inventory(inputs)) => {
                 let paths: Vec<String> = inputs
                     .iter()
-                    .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string())
+                    .map(|p| undated(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string()))
                     .collect();
-                let label = format!("evaluate {} ({} rules)", paths.join(" "), rule_ids.len());
-                (json!({ "kind": kind, "inputs": paths, "rules": rule_ids }), label)
+                let label = format!("evaluate {} ({rule_count} rules)", paths.join(" "));
+                (json!({ "kind": kind, "inputs": paths }), label)
             }
-            ScopeSource::Audit(mut description) => {
+            (None, ScopeSource::Audit(mut description)) => {
                 let label = format!(
-                    "audit accounts {} regions {} ({} rules)",
+                    "audit accounts {} regions {} ({rule_count} rules)",
                     description["accounts"].as_str().unwrap_or("?"),
                     description["regions"].as_str().unwrap_or("?"),
-                    rule_ids.len()
                 );
                 description["kind"] = json!(kind);
-                description["rules"] = json!(rule_ids);
                 (description, label)
             }
         };
@@ -117,6 +118,9 @@ pub struct EvaluationRequest<'a> {
     /// For the owners of the run's accounts.
     pub config: &'a Config,
     pub scope: ScopeSource<'a>,
+    /// The scope's name when the user gives one (`--scope`): runs of the same name compare,
+    /// whatever their inputs.
+    pub scope_name: Option<&'a str>,
     /// Options that do not change the scope (parameters, format, severities), kept with the run.
     pub options: Value,
 }
@@ -139,9 +143,9 @@ pub struct RecordedRun {
 /// run in `history`. The report of a complete evaluation is written even when the store then
 /// refuses the run ([`WorkflowError::NotRecorded`]).
 pub fn evaluate_recorded(history: &mut History, request: EvaluationRequest<'_>) -> Result<Evaluated, WorkflowError> {
-    let EvaluationRequest { inputs, rules, format, destination, threads, config, scope, options } = request;
+    let EvaluationRequest { inputs, rules, format, destination, threads, config, scope, scope_name, options } = request;
     let path = history.path().map(Path::to_owned);
-    let Some(mut recorder) = history.begin(scope, rules, options)? else {
+    let Some(mut recorder) = history.begin(scope, scope_name, rules, options)? else {
         let outcome = mamori_engine::evaluate_to_report(inputs, rules, format, destination, threads)?;
         return Ok(Evaluated { outcome, recorded: None });
     };
@@ -205,5 +209,104 @@ fn record(account: ResolvedAccount) -> AccountRecord {
         target_source: account.target.as_ref().map(|(_, s)| s.as_str().to_owned()),
         target: account.target.map(|(t, _)| t),
         tags: account.tags,
+    }
+}
+
+/// A path with its dates left out: `snaps/2026-12-01` and `snaps/2026-12-02` are the same
+/// source taken on two days, and so are AWS Config's delivery folders
+/// (`…/Config/us-east-1/2026/12/1/ConfigSnapshot/…_ConfigSnapshot_20261201T000000Z_….json.gz`).
+/// Each date becomes `*`: a path component that is a date (`2026-12-01`, `20261201`,
+/// `2026-12-01T10:00:00Z`), a `year/month/day` run of components, and a timestamp inside a
+/// file name.
+pub fn undated(path: &str) -> String {
+    let components: Vec<&str> = path.split('/').collect();
+    let mut out: Vec<String> = Vec::with_capacity(components.len());
+    let mut i = 0;
+    while i < components.len() {
+        let component = components[i];
+        if let [year, month, day] = components.get(i..i + 3).unwrap_or_default() {
+            if is_year(year) && is_number_in(month, 1, 12) && is_number_in(day, 1, 31) {
+                out.extend(["*".to_owned(), "*".to_owned(), "*".to_owned()]);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if is_date(component) { "*".to_owned() } else { undate_tokens(component) });
+        i += 1;
+    }
+    out.join("/")
+}
+
+fn is_year(text: &str) -> bool {
+    text.len() == 4 && is_number_in(text, 1990, 2199)
+}
+
+fn is_number_in(text: &str, low: u32, high: u32) -> bool {
+    !text.is_empty()
+        && text.len() <= 4
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<u32>().is_ok_and(|n| (low..=high).contains(&n))
+}
+
+/// `2026-12-01`, `20261201`, optionally followed by `T` and a time.
+fn is_date(text: &str) -> bool {
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let digits: String = date.chars().filter(|c| *c != '-').collect();
+    let shape_ok = match date.len() {
+        10 => date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+        8 => !date.contains('-'),
+        _ => false,
+    };
+    shape_ok
+        && digits.len() == 8
+        && is_year(&digits[..4])
+        && is_number_in(&digits[4..6], 1, 12)
+        && is_number_in(&digits[6..8], 1, 31)
+        && time
+            .map_or(true, |t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'Z')))
+}
+
+/// Timestamps inside a file name, between `_`, `-` or `.` separators.
+fn undate_tokens(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut token = String::new();
+    for c in name.chars() {
+        if matches!(c, '_' | '.') {
+            out.push_str(if is_date(&token) { "*" } else { &token });
+            token.clear();
+            out.push(c);
+        } else {
+            token.push(c);
+        }
+    }
+    out.push_str(if is_date(&token) { "*" } else { &token });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::undated;
+
+    #[test]
+    fn dates_leave_paths() {
+        assert_eq!(undated("/data/snaps/2026-12-01"), "/data/snaps/*");
+        assert_eq!(undated("/data/snaps/20261202"), "/data/snaps/*");
+        assert_eq!(undated("/data/snaps/2026-12-01T10:00:00Z/org"), "/data/snaps/*/org");
+        assert_eq!(
+            undated("/s/AWSLogs/111122223333/Config/us-east-1/2026/12/1/ConfigSnapshot/111122223333_Config_us-east-1_ConfigSnapshot_20261201T000000Z_abc.json.gz"),
+            "/s/AWSLogs/111122223333/Config/us-east-1/*/*/*/ConfigSnapshot/111122223333_Config_us-east-1_ConfigSnapshot_*_abc.json.gz"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_date_stays() {
+        for path in
+            ["/data/111122223333/inventory", "/data/v2/12/1", "/data/2026-13-01", "/data/12345678", "/data/demo-org"]
+        {
+            assert_eq!(undated(path), path);
+        }
     }
 }
