@@ -32,12 +32,19 @@ pub fn policy_document(discovery: bool) -> Value {
 /// A CloudFormation template (JSON) creating `role_name`, trusted by `principal` (an account
 /// id or an IAM ARN), with [`policy_document`] inline. With `external_id`, the trust policy
 /// requires the external id given as the stack parameter `ExternalId` (never in the template).
-pub fn cloudformation_template(principal: &str, role_name: &str, external_id: bool, discovery: bool) -> Value {
-    let principal_arn = if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        format!("arn:aws:iam::{principal}:root")
-    } else {
-        principal.to_owned()
-    };
+pub fn cloudformation_template(
+    principal: &str,
+    role_name: &str,
+    external_id: bool,
+    discovery: bool,
+) -> Result<Value, TemplateError> {
+    let principal_arn = trusted_principal_arn(principal)?;
+    if role_name.is_empty()
+        || role_name.len() > 64
+        || !role_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    {
+        return Err(TemplateError::RoleName(role_name.to_owned()));
+    }
     let mut trust = json!({
         "Effect": "Allow",
         "Principal": {"AWS": principal_arn},
@@ -51,7 +58,7 @@ pub fn cloudformation_template(principal: &str, role_name: &str, external_id: bo
             json!({"Type": "String", "NoEcho": true, "MinLength": 2, "Description": "External id mamori presents when it assumes the role"}),
         );
     }
-    json!({
+    Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "mamori audit role: read-only access for mamori collect and mamori audit",
         "Parameters": parameters,
@@ -68,7 +75,41 @@ pub fn cloudformation_template(principal: &str, role_name: &str, external_id: bo
             }
         },
         "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["MamoriAuditRole", "Arn"]}}},
-    })
+    }))
+}
+
+/// Why a role template cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error(
+        "`{0}` is not a principal a role can trust: expected a 12-digit account id or an IAM ARN \
+         (`arn:aws:iam::111122223333:root`, `…:role/NAME`, `…:user/NAME`)"
+    )]
+    Principal(String),
+    #[error("`{0}` is not an IAM role name: 1 to 64 letters, digits and `+=,.@_-`")]
+    RoleName(String),
+}
+
+/// The ARN a trust policy names for `principal`: an account id means its root (every
+/// principal of the account the account's own policies allow).
+fn trusted_principal_arn(principal: &str) -> Result<String, TemplateError> {
+    let is_account = |text: &str| text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit());
+    if is_account(principal) {
+        return Ok(format!("arn:aws:iam::{principal}:root"));
+    }
+    let refuse = || TemplateError::Principal(principal.to_owned());
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else { return Err(refuse()) };
+    let known_partition = matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b");
+    let resource_ok = resource == "root"
+        || ["role/", "user/"].iter().any(|prefix| {
+            resource.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+        });
+    if arn == "arn" && known_partition && service == "iam" && region.is_empty() && is_account(account) && resource_ok {
+        Ok(principal.to_owned())
+    } else {
+        Err(refuse())
+    }
 }
 
 #[cfg(test)]
@@ -97,18 +138,38 @@ mod tests {
 
     #[test]
     fn template_trusts_the_principal_and_hides_the_external_id() {
-        let template = cloudformation_template("111122223333", "mamori-audit", true, false);
+        let template = cloudformation_template("111122223333", "mamori-audit", true, false).unwrap();
         let role = &template["Resources"]["MamoriAuditRole"]["Properties"];
         let trust = &role["AssumeRolePolicyDocument"]["Statement"][0];
         assert_eq!(trust["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
         assert_eq!(trust["Condition"]["StringEquals"]["sts:ExternalId"]["Ref"], "ExternalId");
         assert_eq!(template["Parameters"]["ExternalId"]["NoEcho"], true);
-        let open = cloudformation_template("arn:aws:iam::111122223333:role/ci", "audit", false, true);
+        let open = cloudformation_template("arn:aws:iam::111122223333:role/ci", "audit", false, true).unwrap();
         assert!(open["Parameters"].as_object().unwrap().is_empty());
         assert_eq!(
             open["Resources"]["MamoriAuditRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
                 ["AWS"],
             "arn:aws:iam::111122223333:role/ci"
         );
+    }
+
+    #[test]
+    fn principals_and_role_names_that_cannot_work_are_refused() {
+        for principal in [
+            "not-an-account",
+            "12345",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::1234:root",
+            "arn:aws:iam::111122223333:group/x",
+            "arn:aws:iam::111122223333:role/",
+        ] {
+            let err = cloudformation_template(principal, "audit", false, false).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{principal}` is not a principal")), "{err}");
+        }
+        for principal in ["arn:aws:iam::111122223333:root", "arn:aws-us-gov:iam::111122223333:user/ci/bot"] {
+            assert!(cloudformation_template(principal, "audit", false, false).is_ok(), "{principal}");
+        }
+        let err = cloudformation_template("111122223333", "bad name", false, false).unwrap_err().to_string();
+        assert!(err.contains("`bad name` is not an IAM role name"), "{err}");
     }
 }

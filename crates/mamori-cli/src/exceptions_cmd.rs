@@ -10,33 +10,37 @@ use mamori_compliance::{Date, ExceptionState, Exceptions, EXPIRING_SOON_DAYS};
 use mamori_engine::Config;
 use mamori_rules::{catalog, RuleSet};
 
+use crate::settings::CustomPolicies;
+
 #[derive(Subcommand)]
 pub enum ExceptionsCommand {
     /// Check an exceptions file: every field, date and rule; print what expires soon.
     Check {
         /// The exceptions file (YAML).
         file: PathBuf,
+        /// Custom policies whose ids exceptions may name, as for `evaluate`.
+        #[command(flatten)]
+        custom: CustomPolicies,
     },
 }
 
 /// Rule ids an exception or framework may name: the catalog, and the rules of the run
 /// (custom policies among them).
-pub fn known_rules(rules: Option<&RuleSet>) -> Vec<&'static str> {
+pub fn known_rules(rules: &RuleSet) -> Vec<&'static str> {
     let mut known: Vec<&'static str> = catalog().iter().map(|rule| rule.meta().id).collect();
-    if let Some(rules) = rules {
-        for active in rules.rules() {
-            let id = active.rule.meta().id;
-            if !known.contains(&id) {
-                known.push(id);
-            }
+    for active in rules.rules() {
+        let id = active.rule.meta().id;
+        if !known.contains(&id) {
+            known.push(id);
         }
     }
     known
 }
 
 pub fn run(command: ExceptionsCommand) -> anyhow::Result<ExitCode> {
-    let ExceptionsCommand::Check { file } = command;
-    let exceptions = Exceptions::load(&file, &known_rules(None), Date::today())?;
+    let ExceptionsCommand::Check { file, custom } = command;
+    let known: Vec<&'static str> = custom.rules()?.iter().map(|rule| rule.meta().id).collect();
+    let exceptions = Exceptions::load(&file, &known, Date::today())?;
     let today = exceptions.today();
     let list = exceptions.list();
     let expired: Vec<_> = list.iter().filter(|exception| exception.is_expired()).collect();
@@ -81,7 +85,7 @@ pub fn attach(flag: Option<&Path>, config: &Config, rules: &mut RuleSet) -> anyh
     let Some(path) = flag.map(Path::to_owned).or_else(|| config.exceptions_file()) else {
         return Ok(None);
     };
-    let exceptions = Arc::new(Exceptions::load(&path, &known_rules(Some(rules)), Date::today())?);
+    let exceptions = Arc::new(Exceptions::load(&path, &known_rules(rules), Date::today())?);
     rules.set_hook(exceptions.clone());
     Ok(Some(exceptions))
 }

@@ -13,7 +13,7 @@ use crate::exceptions_cmd::known_rules;
 /// Resolve `--framework` before the run, so that a bad framework costs no evaluation.
 /// Custom policies join the controls their metadata maps them to.
 pub fn resolve(name: &str, rules: &RuleSet) -> anyhow::Result<Framework> {
-    let mut framework = Framework::resolve(name, &known_rules(Some(rules)))?;
+    let mut framework = Framework::resolve(name, &known_rules(rules))?;
     if let Some(field) = framework.mapping_field() {
         for active in rules.rules() {
             let meta = active.rule.meta();

@@ -165,6 +165,17 @@ fn main() -> ExitCode {
 }
 
 fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
+    if args.format == IamPolicyFormat::Policy {
+        // These shape the role of the template only: silently ignoring them would hand out a
+        // policy the user believes is something else.
+        for (given, flag) in
+            [(args.external_id, "--external-id"), (args.trusted_principal.is_some(), "--trusted-principal")]
+        {
+            if given {
+                anyhow::bail!("{flag} applies to `--format cloudformation` (the role's template), not to the policy");
+            }
+        }
+    }
     let document = match args.format {
         IamPolicyFormat::Cloudformation => {
             let Some(principal) = &args.trusted_principal else {
@@ -175,7 +186,7 @@ fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
                 &args.role_name,
                 args.external_id,
                 args.discovery,
-            )
+            )?
         }
         IamPolicyFormat::Policy => mamori_aws::permissions::policy_document(args.discovery),
     };

@@ -9,6 +9,9 @@ use mamori_policy::{testing, Options, PolicySet};
 #[derive(Subcommand)]
 pub enum PolicyCommand {
     /// Run every policy of the directories against its `<policy>.tests.json` cases.
+    ///
+    /// Exit code: 0 when every case passes, 1 when a case fails or a policy's test file is
+    /// missing or unreadable (every other policy is still tested), 2 when a policy does not load.
     Test {
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
@@ -18,10 +21,19 @@ pub enum PolicyCommand {
 pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let PolicyCommand::Test { dirs } = command;
     let set = PolicySet::load(&dirs, Options::default())?;
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let (mut passed, mut failed, mut untested) = (0usize, 0usize, 0usize);
     for policy in set.policies() {
         println!("{} ({})", policy.metadata.id, policy.path.display());
-        for case in testing::run(policy)? {
+        // A policy whose tests cannot be read is reported and counted; the others still run.
+        let cases = match testing::run(policy) {
+            Ok(cases) => cases,
+            Err(err) => {
+                untested += 1;
+                println!("  ERROR {err}");
+                continue;
+            }
+        };
+        for case in cases {
             if case.passed() {
                 passed += 1;
                 println!("  ok    {}", case.name);
@@ -34,6 +46,8 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("\n{passed} passed, {failed} failed");
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let untested_text =
+        if untested > 0 { format!(", {untested} policies without usable tests") } else { String::new() };
+    println!("\n{passed} passed, {failed} failed{untested_text}");
+    Ok(if failed > 0 || untested > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

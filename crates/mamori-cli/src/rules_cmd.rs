@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use mamori_rules::{catalog, find, Rule};
 use serde_json::json;
 
-use crate::settings::{self, ListFormat};
+use crate::settings::{CustomPolicies, ListFormat};
 
 #[derive(Subcommand)]
 pub enum RulesCommand {
@@ -26,27 +26,6 @@ pub enum RulesCommand {
         #[command(flatten)]
         custom: CustomPolicies,
     },
-}
-
-#[derive(Args)]
-pub struct CustomPolicies {
-    /// Directories of custom Rego policies (added to `[policies] dirs`).
-    #[arg(long = "policies", num_args = 1.., value_name = "DIR")]
-    policies: Vec<PathBuf>,
-    /// Configuration file, for `[policies]` (default: ./mamori.toml when it exists).
-    #[arg(long)]
-    config: Option<PathBuf>,
-}
-
-impl CustomPolicies {
-    /// The built-in rules, then the custom policies.
-    fn rules(&self) -> anyhow::Result<Vec<&'static dyn Rule>> {
-        let mut config = settings::load_config(self.config.as_deref())?;
-        config.policy_dirs = self.policies.clone();
-        let mut rules: Vec<&'static dyn Rule> = catalog().to_vec();
-        rules.extend(config.policies()?);
-        Ok(rules)
-    }
 }
 
 fn is_custom(rule: &dyn Rule) -> bool {

@@ -172,6 +172,29 @@ pub fn threads(requested: Option<NonZeroUsize>) -> usize {
     requested.map(NonZeroUsize::get).unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
+/// `--policies` and `--config` of the commands that need the custom policies' ids (`rules`,
+/// `exceptions check`).
+#[derive(Args, Debug)]
+pub struct CustomPolicies {
+    /// Directories of custom Rego policies (added to `[policies] dirs`).
+    #[arg(long = "policies", num_args = 1.., value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// Configuration file, for `[policies]` (default: ./mamori.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl CustomPolicies {
+    /// The built-in rules, then the custom policies.
+    pub fn rules(&self) -> anyhow::Result<Vec<&'static dyn mamori_rules::Rule>> {
+        let mut config = load_config(self.config.as_deref())?;
+        config.policy_dirs = self.policies.clone();
+        let mut rules: Vec<&'static dyn mamori_rules::Rule> = mamori_rules::catalog().to_vec();
+        rules.extend(config.policies()?);
+        Ok(rules)
+    }
+}
+
 /// `--format` of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {

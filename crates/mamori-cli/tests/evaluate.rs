@@ -300,3 +300,27 @@ fn a_bad_source_date_epoch_is_refused_by_name() {
     assert!(stderr(&output).contains("SOURCE_DATE_EPOCH `yesterday`"), "{}", stderr(&output));
     assert!(output.stdout.is_empty());
 }
+
+/// `iam-policy` refuses what cannot work or would be silently ignored.
+#[test]
+fn iam_policy_refuses_a_bad_principal_and_options_it_would_ignore() {
+    let output =
+        run(mamori().args(["iam-policy", "--format", "cloudformation", "--trusted-principal", "not-an-account"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`not-an-account` is not a principal a role can trust"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    for flags in [&["--external-id"][..], &["--trusted-principal", "111122223333"][..]] {
+        let output = run(mamori().arg("iam-policy").args(flags));
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        assert!(stderr(&output).contains("applies to `--format cloudformation`"), "{}", stderr(&output));
+    }
+    let output = run(mamori().args([
+        "iam-policy",
+        "--format",
+        "cloudformation",
+        "--trusted-principal",
+        "111122223333",
+        "--external-id",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+}

@@ -216,3 +216,25 @@ fn muting_is_the_same_whatever_the_thread_count() {
     assert_eq!(one["findings"], four["findings"]);
     assert_eq!(one["summary"]["checks"], four["summary"]["checks"]);
 }
+
+/// `exceptions check` knows the custom policies `evaluate` knows: from `--policies` or
+/// `[policies] dirs` (it used to refuse any exception naming one).
+#[test]
+fn exceptions_check_accepts_exceptions_naming_custom_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+    let file = dir.path().join("exceptions.yaml");
+    std::fs::write(
+        &file,
+        "exceptions:\n  - id: tags-later\n    rules: [org-required-tags]\n    accounts: [\"100000000000\"]\n    reason: tagging starts next quarter\n    expires: 2099-01-01\n",
+    )
+    .unwrap();
+    let output = run(mamori().args(["exceptions", "check"]).arg(&file));
+    assert_eq!(output.status.code(), Some(2), "without the policies the rule is unknown");
+    let output = run(mamori().args(["exceptions", "check"]).arg(&file).arg("--policies").arg(&policies));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let config = dir.path().join("mamori.toml");
+    std::fs::write(&config, format!("[policies]\ndirs = [\"{}\"]\n", policies.display())).unwrap();
+    let output = run(mamori().args(["exceptions", "check"]).arg(&file).arg("--config").arg(&config));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}

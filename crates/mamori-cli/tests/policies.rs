@@ -274,3 +274,23 @@ fn rules_list_and_show_include_custom_policies() {
     let without = run(mamori().args(["rules", "show", "org-required-tags"]));
     assert_eq!(without.status.code(), Some(2));
 }
+
+/// A policy without its `.tests.json` is reported, and the other policies are still tested
+/// (the run used to stop at the first one).
+#[test]
+fn policy_test_reports_a_policy_without_tests_and_runs_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["iam_access_key_source_ip", "sg_open_ingress_authorized", "tag_policy"] {
+        std::fs::copy(examples().join(format!("{name}.rego")), dir.path().join(format!("{name}.rego"))).unwrap();
+        if name != "iam_access_key_source_ip" {
+            std::fs::copy(examples().join(format!("{name}.tests.json")), dir.path().join(format!("{name}.tests.json")))
+                .unwrap();
+        }
+    }
+    let output = run(mamori().args(["policy", "test"]).arg(dir.path()));
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("iam_access_key_source_ip.tests.json"), "the missing file is named: {stdout}");
+    assert!(stdout.contains("ok    the explicit exemption tag exempts"), "the others still run: {stdout}");
+    assert!(stdout.contains(", 1 policies without usable tests"), "{stdout}");
+}
