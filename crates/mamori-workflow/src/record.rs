@@ -266,7 +266,7 @@ fn is_date(text: &str) -> bool {
         && is_number_in(&digits[4..6], 1, 12)
         && is_number_in(&digits[6..8], 1, 31)
         && time
-            .map_or(true, |t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'Z')))
+            .is_none_or(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'Z')))
 }
 
 /// Timestamps inside a file name, between `_`, `-` or `.` separators.
