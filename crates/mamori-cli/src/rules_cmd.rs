@@ -1,7 +1,6 @@
 //! `mamori rules list` and `mamori rules show ID`: the built-in catalog, and the custom
 //! policies of `--policies` or `[policies]` beside it.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
