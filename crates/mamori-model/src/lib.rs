@@ -10,6 +10,7 @@ mod finding;
 mod item;
 mod read;
 pub mod resource_types;
+pub mod suggest;
 pub mod time;
 
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use mamori_model::suggest::DidYouMean;
+
 /// The kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
@@ -55,8 +57,8 @@ pub enum ParamValue {
 /// Why a parameter was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
-    #[error("rule `{rule}` has no parameter `{param}` (it takes: {known})")]
-    Unknown { rule: String, param: String, known: String },
+    #[error("rule `{rule}` has no parameter `{param}`{did_you_mean} (it takes: {known})")]
+    Unknown { rule: String, param: String, did_you_mean: DidYouMean, known: String },
     #[error("parameter `{param}` of rule `{rule}` must be {expected}, got `{value}`")]
     Invalid { rule: String, param: String, expected: &'static str, value: String },
 }
@@ -110,6 +112,7 @@ impl Params {
                 return Err(ParamError::Unknown {
                     rule: rule.to_owned(),
                     param: name.clone(),
+                    did_you_mean: DidYouMean::among(name, known.iter().copied()),
                     known: if known.is_empty() { "no parameters".to_owned() } else { known.join(", ") },
                 });
             }
@@ -210,7 +213,22 @@ mod tests {
         let err = Params::build("r", SPECS, &given).unwrap_err().to_string();
         assert_eq!(err, "parameter `maxAccessKeyAge` of rule `r` must be an integer, got `ninety`");
         let given = BTreeMap::from([("maxAge".to_owned(), "1".to_owned())]);
-        assert!(Params::build("r", SPECS, &given).unwrap_err().to_string().contains("no parameter `maxAge`"));
+        assert_eq!(
+            Params::build("r", SPECS, &given).unwrap_err().to_string(),
+            "rule `r` has no parameter `maxAge` (it takes: maxAccessKeyAge, ports)"
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_suggest_a_close_name() {
+        let given = BTreeMap::from([("maxAccessKeyAg".to_owned(), "1".to_owned())]);
+        let err = Params::build("r", SPECS, &given).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rule `r` has no parameter `maxAccessKeyAg`: did you mean `maxAccessKeyAge`? (it takes: maxAccessKeyAge, ports)"
+        );
+        let ParamError::Unknown { did_you_mean, .. } = err else { panic!("not an unknown parameter: {err:?}") };
+        assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));
     }
 
     #[test]
