@@ -66,7 +66,11 @@ pub enum ParamError {
 /// The checked parameters of one rule, defaults filled in.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
+    /// Every declared parameter, [`ParamValue::Unset`] included, so the keys are exactly the
+    /// names the rule may read.
     values: BTreeMap<&'static str, ParamValue>,
+    /// The rule's id, for the message of a read of an undeclared parameter.
+    rule: String,
     derived: Derived,
 }
 
@@ -128,7 +132,7 @@ impl Params {
             })?;
             values.insert(spec.name, value);
         }
-        Ok(Params { values, derived: Derived::default() })
+        Ok(Params { values, rule: rule.to_owned(), derived: Derived::default() })
     }
 
     /// Defaults only.
@@ -136,7 +140,16 @@ impl Params {
         Params::build(rule, specs, &BTreeMap::new())
     }
 
+    /// The value of `name`, which must be one of the rule's declared parameters: reading
+    /// another one (a typo in the rule, or a parameter removed from its `META`) would silently
+    /// read as unset, so debug builds (every test) stop there instead.
     pub fn get(&self, name: &str) -> &ParamValue {
+        debug_assert!(
+            self.values.contains_key(name),
+            "rule `{}` reads parameter `{name}`, which it does not declare (declared: {:?})",
+            self.rule,
+            self.values.keys().collect::<Vec<_>>()
+        );
         self.values.get(name).unwrap_or(&ParamValue::Unset)
     }
 
@@ -229,6 +242,21 @@ mod tests {
         );
         let ParamError::Unknown { did_you_mean, .. } = err else { panic!("not an unknown parameter: {err:?}") };
         assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));
+    }
+
+    #[test]
+    fn declared_parameters_read_even_when_unset() {
+        let params = Params::defaults("r", SPECS).unwrap();
+        assert_eq!(params.get("ports"), &ParamValue::Unset);
+        assert_eq!(params.text("ports"), None);
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "rule `r` reads parameter `maxAccesKeyAge`, which it does not declare")]
+    fn reading_an_undeclared_parameter_panics_in_debug_builds() {
+        let params = Params::defaults("r", SPECS).unwrap();
+        let _ = params.int("maxAccesKeyAge");
     }
 
     #[test]
