@@ -181,7 +181,9 @@ pub async fn collect(
     let base = base
         .to_builder()
         .retry_config(
-            RetryConfig::adaptive().with_max_attempts(limits.max_attempts).with_initial_backoff(limits.initial_backoff),
+            RetryConfig::adaptive()
+                .with_max_attempts(limits.max_attempts.get())
+                .with_initial_backoff(limits.initial_backoff),
         )
         .timeout_config(
             TimeoutConfig::builder()
@@ -201,7 +203,7 @@ pub async fn collect(
         capture_time: started_at.clone(),
         gates: Arc::new(Gates::new(limits.clone())),
         stats: Arc::clone(&stats),
-        parts: Semaphore::new(limits.account_regions),
+        parts: Semaphore::new(limits.account_regions.get()),
         sink,
         observer,
         output_error: Mutex::new(None),
