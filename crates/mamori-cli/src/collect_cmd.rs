@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use mamori_aws::accounts::AccountSource;
-use mamori_aws::collect::{self, CollectOptions, DirectorySink, Event, Observer, RunSummary};
+use mamori_aws::collect::{self, AccountStatus, CollectOptions, DirectorySink, Event, Observer, RunSummary};
 use mamori_aws::limits::Limits;
 use mamori_aws::regions::RegionChoice;
 use mamori_aws::session::{RoleSpec, RoleTarget};
@@ -180,18 +180,18 @@ fn at_least_one<T: FromStr<Err = ParseIntError>>(text: &str) -> Result<T, String
 }
 
 fn print_statistics(summary: &RunSummary) {
-    let count = |status: &str| summary.accounts.iter().filter(|a| a.status == status).count();
+    let count = |status: AccountStatus| summary.accounts.iter().filter(|a| a.status == status).count();
     eprintln!(
         "collected {} accounts ({} could not be entered, {} skipped), {} account-regions, {} items, {} collection errors in {:.1}s",
-        count("collected"),
-        count("failed"),
-        count("skipped"),
+        count(AccountStatus::Collected),
+        count(AccountStatus::Failed),
+        count(AccountStatus::Skipped),
         summary.account_regions,
         summary.items,
         summary.collection_errors,
         summary.wall_seconds
     );
-    for account in summary.accounts.iter().filter(|a| a.status != "collected") {
+    for account in summary.accounts.iter().filter(|a| a.status != AccountStatus::Collected) {
         eprintln!("  {} {}: {}", account.status, account.account.id, account.reason.as_deref().unwrap_or(""));
     }
     eprintln!("  {:<24} {:>8} {:>8} {:>8} {:>14}", "service", "calls", "retries", "errors", "not configured");
