@@ -126,8 +126,8 @@ pub trait Observer: Send + Sync {
 pub enum AccountStatus {
     /// Entered and read; what failed inside is in the inventory as collection errors.
     Collected,
-    /// Could not be entered or its regions not listed: one collection-error record of type
-    /// `*` stands for the whole account.
+    /// Could not be entered, its regions not listed, or it has no region to read: one
+    /// collection-error record of type `*` stands for the whole account.
     Failed,
     /// Not entered on purpose (suspended or closed in Organizations).
     Skipped,
@@ -288,8 +288,8 @@ impl Run {
         }
     }
 
-    /// The account could not be entered, or its regions not listed: one record that makes
-    /// every rule report ERROR for the account.
+    /// The account could not be entered, its regions not listed, or it has none: one record
+    /// that makes every rule report ERROR for the account.
     fn account_failed(&self, account: Account, operation: &str, error: ApiError) -> AccountOutcome {
         self.observer.event(Event::AccountFailed { account_id: &account.id, operation, error: &error }, &self.stats);
         let record = ConfigItem {
@@ -339,7 +339,20 @@ async fn collect_account(run: Arc<Run>, account: Account) -> AccountOutcome {
             }
         }
     };
-    let home = if regions.contains(&base_region) { base_region } else { regions[0].clone() };
+    // Global settings are recorded in the home region, which must be one of the account's;
+    // with no region at all there is nowhere to read or record anything, and saying so beats
+    // an empty inventory that every rule would pass.
+    let home = if regions.contains(&base_region) {
+        base_region
+    } else if let Some(first) = regions.first() {
+        first.clone()
+    } else {
+        let (operation, message) = match &run.options.regions {
+            RegionChoice::Enabled => ("DescribeRegions", "no region is enabled for the account"),
+            RegionChoice::List(_) => ("SelectRegions", "the list of regions to collect is empty"),
+        };
+        return run.account_failed(account, operation, ApiError::new("NoRegion", message));
+    };
     run.observer.event(Event::AccountPlanned { account_id: &account.id, parts: regions.len() + 1 }, &run.stats);
 
     let fields: Arc<Mutex<BTreeMap<String, AccountFields>>> = Arc::default();
