@@ -7,28 +7,30 @@
 //! limiter that slows down when the service answers with throttling errors.
 
 use std::collections::HashMap;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Limits of one collection run; `Default` is what `mamori collect` uses without options.
+/// Counts are non-zero by type: a zero gate would hang the run rather than fail it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Calls in flight across the whole run.
-    pub global: usize,
+    pub global: NonZeroUsize,
     /// Calls in flight within one account.
-    pub per_account: usize,
+    pub per_account: NonZeroUsize,
     /// Calls in flight to one service within one account.
-    pub per_service: usize,
+    pub per_service: NonZeroUsize,
     /// Account-regions collected at the same time.
-    pub account_regions: usize,
+    pub account_regions: NonZeroUsize,
     /// Deadline of one call, retries included.
     pub call_timeout: Duration,
     /// Deadline of one attempt of a call.
     pub attempt_timeout: Duration,
     /// Attempts per call (1 = no retry).
-    pub max_attempts: u32,
+    pub max_attempts: NonZeroU32,
     /// Base of the exponential backoff between attempts.
     pub initial_backoff: Duration,
 }
@@ -36,34 +38,21 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            global: 64,
-            per_account: 16,
-            per_service: 4,
-            account_regions: 16,
+            global: NonZeroUsize::new(64).expect("non-zero"),
+            per_account: NonZeroUsize::new(16).expect("non-zero"),
+            per_service: NonZeroUsize::new(4).expect("non-zero"),
+            account_regions: NonZeroUsize::new(16).expect("non-zero"),
             call_timeout: Duration::from_secs(60),
             attempt_timeout: Duration::from_secs(20),
-            max_attempts: 5,
+            max_attempts: NonZeroU32::new(5).expect("non-zero"),
             initial_backoff: Duration::from_secs(1),
         }
     }
 }
 
 impl Limits {
-    /// Checks that every limit allows some progress.
+    /// Checks that the timeouts allow some progress (the counts cannot be zero).
     pub fn validate(&self) -> Result<(), String> {
-        for (name, value) in [
-            ("global", self.global),
-            ("per_account", self.per_account),
-            ("per_service", self.per_service),
-            ("account_regions", self.account_regions),
-        ] {
-            if value == 0 {
-                return Err(format!("limit `{name}` must be at least 1"));
-            }
-        }
-        if self.max_attempts == 0 {
-            return Err("limit `max_attempts` must be at least 1".into());
-        }
         if self.call_timeout.is_zero() || self.attempt_timeout.is_zero() {
             return Err("timeouts must be longer than zero".into());
         }
@@ -92,7 +81,7 @@ impl Gates {
     /// Gates for `limits`.
     pub fn new(limits: Limits) -> Gates {
         Gates {
-            global: Arc::new(Semaphore::new(limits.global)),
+            global: Arc::new(Semaphore::new(limits.global.get())),
             limits,
             accounts: Mutex::default(),
             services: Mutex::default(),
@@ -112,13 +101,15 @@ impl Gates {
             Arc::clone(
                 services
                     .entry((account.to_owned(), service))
-                    .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_service))),
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_service.get()))),
             )
         };
         let account_gate = {
             let mut accounts = self.accounts.lock().expect("gates lock");
             Arc::clone(
-                accounts.entry(account.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_account))),
+                accounts
+                    .entry(account.to_owned())
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_account.get()))),
             )
         };
         // The semaphores are never closed, so acquiring cannot fail.
@@ -135,7 +126,8 @@ mod tests {
 
     #[tokio::test]
     async fn per_service_gate_bounds_calls_in_flight() {
-        let gates = Arc::new(Gates::new(Limits { per_service: 2, ..Limits::default() }));
+        let limits = Limits { per_service: NonZeroUsize::new(2).unwrap(), ..Limits::default() };
+        let gates = Arc::new(Gates::new(limits));
         let a = gates.enter("1", "iam").await;
         let _b = gates.enter("1", "iam").await;
         // A third IAM call in the same account waits; another service or account does not.
@@ -149,8 +141,9 @@ mod tests {
     }
 
     #[test]
-    fn zero_limits_are_rejected() {
-        assert!(Limits { per_account: 0, ..Limits::default() }.validate().unwrap_err().contains("per_account"));
+    fn zero_timeouts_are_rejected() {
+        let limits = Limits { call_timeout: Duration::ZERO, ..Limits::default() };
+        assert!(limits.validate().unwrap_err().contains("timeouts"));
         assert!(Limits::default().validate().is_ok());
     }
 }

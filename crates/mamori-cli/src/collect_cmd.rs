@@ -2,15 +2,17 @@
 //! `mamori_aws::collect`.
 
 use std::io::IsTerminal;
+use std::num::{IntErrorKind, NonZeroU32, NonZeroU64, NonZeroUsize, ParseIntError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use mamori_aws::accounts::AccountSource;
-use mamori_aws::collect::{self, CollectOptions, DirectorySink, Event, Observer, RunSummary};
+use mamori_aws::collect::{self, AccountStatus, CollectOptions, DirectorySink, Event, Observer, RunSummary};
 use mamori_aws::limits::Limits;
 use mamori_aws::regions::RegionChoice;
 use mamori_aws::session::{RoleSpec, RoleTarget};
@@ -54,23 +56,27 @@ pub struct CollectArgs {
     #[arg(long, value_delimiter = ',')]
     collectors: Option<Vec<String>>,
     /// Calls in flight across the run.
-    #[arg(long, default_value_t = Limits::default().global)]
-    max_calls: usize,
+    #[arg(long, default_value_t = Limits::default().global, value_parser = at_least_one::<NonZeroUsize>)]
+    max_calls: NonZeroUsize,
     /// Calls in flight per account.
-    #[arg(long, default_value_t = Limits::default().per_account)]
-    max_calls_per_account: usize,
+    #[arg(long, default_value_t = Limits::default().per_account, value_parser = at_least_one::<NonZeroUsize>)]
+    max_calls_per_account: NonZeroUsize,
     /// Calls in flight per service within an account.
-    #[arg(long, default_value_t = Limits::default().per_service)]
-    max_calls_per_service: usize,
+    #[arg(long, default_value_t = Limits::default().per_service, value_parser = at_least_one::<NonZeroUsize>)]
+    max_calls_per_service: NonZeroUsize,
     /// Account-regions collected at the same time.
-    #[arg(long, default_value_t = Limits::default().account_regions)]
-    max_account_regions: usize,
+    #[arg(long, default_value_t = Limits::default().account_regions, value_parser = at_least_one::<NonZeroUsize>)]
+    max_account_regions: NonZeroUsize,
     /// Deadline of one call, retries included, in seconds.
-    #[arg(long, default_value_t = Limits::default().call_timeout.as_secs())]
-    call_timeout: u64,
+    #[arg(
+        long,
+        default_value_t = NonZeroU64::new(Limits::default().call_timeout.as_secs()).expect("a default timeout of seconds"),
+        value_parser = at_least_one::<NonZeroU64>
+    )]
+    call_timeout: NonZeroU64,
     /// Attempts per call (adaptive retry with backoff on throttling and 5xx).
-    #[arg(long, default_value_t = Limits::default().max_attempts)]
-    max_attempts: u32,
+    #[arg(long, default_value_t = Limits::default().max_attempts, value_parser = at_least_one::<NonZeroU32>)]
+    max_attempts: NonZeroU32,
     /// Base of the exponential backoff between attempts, in milliseconds.
     #[arg(long, default_value_t = Limits::default().initial_backoff.as_millis() as u64)]
     retry_backoff_ms: u64,
@@ -117,8 +123,8 @@ impl CollectArgs {
             per_account: self.max_calls_per_account,
             per_service: self.max_calls_per_service,
             account_regions: self.max_account_regions,
-            call_timeout: Duration::from_secs(self.call_timeout),
-            attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout)),
+            call_timeout: Duration::from_secs(self.call_timeout.get()),
+            attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout.get())),
             max_attempts: self.max_attempts,
             initial_backoff: Duration::from_millis(self.retry_backoff_ms),
         };
@@ -164,19 +170,28 @@ pub fn collect(args: CollectArgs, output: PathBuf) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A count flag (`--max-calls`, `--max-attempts`, ...): zero would stall or skip every call,
+/// so it is refused while parsing, with a message saying why.
+fn at_least_one<T: FromStr<Err = ParseIntError>>(text: &str) -> Result<T, String> {
+    text.parse().map_err(|err: ParseIntError| match err.kind() {
+        IntErrorKind::Zero => "must be at least 1".to_owned(),
+        _ => format!("`{text}` is not a positive whole number"),
+    })
+}
+
 fn print_statistics(summary: &RunSummary) {
-    let count = |status: &str| summary.accounts.iter().filter(|a| a.status == status).count();
+    let count = |status: AccountStatus| summary.accounts.iter().filter(|a| a.status == status).count();
     eprintln!(
         "collected {} accounts ({} could not be entered, {} skipped), {} account-regions, {} items, {} collection errors in {:.1}s",
-        count("collected"),
-        count("failed"),
-        count("skipped"),
+        count(AccountStatus::Collected),
+        count(AccountStatus::Failed),
+        count(AccountStatus::Skipped),
         summary.account_regions,
         summary.items,
         summary.collection_errors,
         summary.wall_seconds
     );
-    for account in summary.accounts.iter().filter(|a| a.status != "collected") {
+    for account in summary.accounts.iter().filter(|a| a.status != AccountStatus::Collected) {
         eprintln!("  {} {}: {}", account.status, account.account.id, account.reason.as_deref().unwrap_or(""));
     }
     eprintln!("  {:<24} {:>8} {:>8} {:>8} {:>14}", "service", "calls", "retries", "errors", "not configured");
@@ -252,5 +267,55 @@ impl Observer for Progress {
                 None => eprintln!("collected {account_id} {part}: {items} items, {errors} collection errors"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Command {
+        #[command(flatten)]
+        collect: CollectArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<CollectArgs, String> {
+        let argv = std::iter::once("mamori").chain(args.iter().copied());
+        Command::try_parse_from(argv).map(|command| command.collect).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn zero_counts_are_refused_by_the_parser() {
+        for flag in [
+            "--max-calls",
+            "--max-calls-per-account",
+            "--max-calls-per-service",
+            "--max-account-regions",
+            "--max-attempts",
+            "--call-timeout",
+        ] {
+            let err = parse(&[flag, "0"]).unwrap_err();
+            assert!(
+                err.contains(&format!("invalid value '0' for '{flag}")) && err.contains("must be at least 1"),
+                "{err}"
+            );
+        }
+        let err = parse(&["--max-calls", "many"]).unwrap_err();
+        assert!(err.contains("is not a positive whole number"), "{err}");
+    }
+
+    #[test]
+    fn counts_reach_the_limits() {
+        let (_, options) =
+            parse(&["--max-calls", "7", "--max-attempts", "2", "--call-timeout", "5"]).unwrap().options().unwrap();
+        assert_eq!(options.limits.global.get(), 7);
+        assert_eq!(options.limits.max_attempts.get(), 2);
+        assert_eq!(options.limits.call_timeout, Duration::from_secs(5));
+        assert_eq!(options.limits.attempt_timeout, Duration::from_secs(5));
+        let (_, defaults) = parse(&[]).unwrap().options().unwrap();
+        assert_eq!(defaults.limits, Limits::default());
     }
 }

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
+use mamori_model::suggest::DidYouMean;
 use mamori_model::Severity;
 use mamori_rules::{catalog, ActiveRule, ParamError, Params, Rule, RuleSet};
 use serde::Deserialize;
@@ -29,8 +30,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("invalid config file `{path}`: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("{origin}: unknown rule `{id}` (see `mamori rules list`)")]
-    UnknownRule { origin: String, id: String },
+    #[error("{origin}: unknown rule `{id}`{did_you_mean} (see `mamori rules list`)")]
+    UnknownRule { origin: String, id: String, did_you_mean: DidYouMean },
     #[error("{origin}: rule pattern `{pattern}` matches no rule")]
     NoMatch { origin: String, pattern: String },
     #[error("{origin}: invalid rule pattern `{pattern}`: {message}")]
@@ -224,13 +225,13 @@ impl Config {
 
         for id in self.file.rule.keys() {
             if find(id).is_none() {
-                return Err(ConfigError::UnknownRule { origin: format!("{origin} [rule.{id}]"), id: id.clone() });
+                return Err(unknown_rule(format!("{origin} [rule.{id}]"), id, &known));
             }
         }
         let mut flag_params: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
         for (rule, name, value) in &self.params {
             if find(rule).is_none() {
-                return Err(ConfigError::UnknownRule { origin: "--param".to_owned(), id: rule.clone() });
+                return Err(unknown_rule("--param".to_owned(), rule, &known));
             }
             flag_params.entry(rule.as_str()).or_default().insert(name.clone(), value.clone());
         }
@@ -330,12 +331,18 @@ fn matchers(patterns: &[String], origin: &str, known: &[&'static dyn Rule]) -> R
                 return Err(if has_wildcard {
                     ConfigError::NoMatch { origin: origin.to_owned(), pattern: pattern.clone() }
                 } else {
-                    ConfigError::UnknownRule { origin: origin.to_owned(), id: pattern.clone() }
+                    unknown_rule(origin.to_owned(), pattern, known)
                 });
             }
             Ok(RuleMatcher { matcher })
         })
         .collect()
+}
+
+/// `id` names no rule of `known`: the error, with the closest rule id when one is close.
+fn unknown_rule(origin: String, id: &str, known: &[&'static dyn Rule]) -> ConfigError {
+    let did_you_mean = DidYouMean::among(id, known.iter().map(|rule| rule.meta().id));
+    ConfigError::UnknownRule { origin, id: id.to_owned(), did_you_mean }
 }
 
 /// `toml`'s message, with the line number spelled out where the error has a span.
@@ -403,5 +410,53 @@ mod tests {
         assert!(err.contains("severity") && err.contains("urgent"), "{err}");
         let err = config("[evaluate]\nrules = [\"nosuch-*\"]\n").unwrap().rule_set().err().unwrap().to_string();
         assert!(err.contains("matches no rule"), "{err}");
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest_one() {
+        let suggestion = |err: ConfigError| match err {
+            ConfigError::UnknownRule { did_you_mean, .. } => did_you_mean.suggestion().map(str::to_owned),
+            other => panic!("not an unknown rule: {other}"),
+        };
+        let err = config("[rule.restricted-sh]\nenabled = false\n").unwrap().rule_set().err().unwrap();
+        assert_eq!(
+            err.to_string().split_once(": ").map(|(_, message)| message),
+            Some("unknown rule `restricted-sh`: did you mean `restricted-ssh`? (see `mamori rules list`)")
+        );
+        assert_eq!(suggestion(err).as_deref(), Some("restricted-ssh"));
+
+        let flags = |select: &[&str], exclude: &[&str], params: &[(&str, &str, &str)]| Config {
+            select: select.iter().map(|s| s.to_string()).collect(),
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            params: params.iter().map(|(r, n, v)| (r.to_string(), n.to_string(), v.to_string())).collect(),
+            ..Config::default()
+        };
+        let err = flags(&["s3-bucket-versioning-enable"], &[], &[]).rule_set().err().unwrap();
+        assert!(err.to_string().starts_with("--rules: unknown rule"), "{err}");
+        assert_eq!(suggestion(err).as_deref(), Some("s3-bucket-versioning-enabled"));
+        let err = flags(&[], &["access-key-rotated"], &[]).rule_set().err().unwrap();
+        assert_eq!(suggestion(err).as_deref(), Some("access-keys-rotated"));
+        let err = flags(&[], &[], &[("acess-keys-rotated", "maxAccessKeyAge", "30")]).rule_set().err().unwrap();
+        assert!(err.to_string().starts_with("--param: unknown rule"), "{err}");
+        assert_eq!(suggestion(err).as_deref(), Some("access-keys-rotated"));
+        // Nothing close: no suggestion, and the message is the one without it.
+        let err = flags(&["no-such-rule"], &[], &[]).rule_set().err().unwrap();
+        assert_eq!(err.to_string(), "--rules: unknown rule `no-such-rule` (see `mamori rules list`)");
+        assert_eq!(suggestion(err), None);
+
+        // A parameter name, through the file and through --param.
+        let err = flags(&[], &[], &[("access-keys-rotated", "maxAccessKeyAges", "30")]).rule_set().err().unwrap();
+        let message = err.to_string();
+        assert!(message.contains("has no parameter `maxAccessKeyAges`: did you mean `maxAccessKeyAge`?"), "{message}");
+        let ConfigError::Param { source: ParamError::Unknown { did_you_mean, .. }, .. } = err else {
+            panic!("not an unknown parameter: {message}")
+        };
+        assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));
+        let err = config("[rule.s3-bucket-versioning-enabled]\nparams = { isMfaDeletEnabled = true }\n")
+            .unwrap()
+            .rule_set()
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("did you mean `isMfaDeleteEnabled`?"), "{err}");
     }
 }

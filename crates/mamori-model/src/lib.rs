@@ -11,6 +11,8 @@ mod counts;
 mod finding;
 mod item;
 mod read;
+pub mod resource_types;
+pub mod suggest;
 mod target_kind;
 pub mod time;
 

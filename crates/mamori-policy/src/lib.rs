@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use mamori_model::resource_types;
 use mamori_rules::{catalog, Rule};
 use regorus::Engine;
 
@@ -31,42 +32,17 @@ pub use error::PolicyError;
 pub use metadata::{InputKind, Metadata};
 pub use policy::{EvalError, Outcome, Policy};
 
-/// Resource types the collectors write that no built-in rule reads (the rules' own types are
-/// taken from the catalog): a policy may judge these too.
-const COLLECTED_TYPES: &[&str] = &[
-    "AWS::::Account",
-    "AWS::CloudFront::Distribution",
-    "AWS::CloudTrail::Trail",
-    "AWS::EC2::FlowLog",
-    "AWS::EC2::Instance",
-    "AWS::EC2::NetworkAcl",
-    "AWS::EC2::PrefixList",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::VPC",
-    "AWS::EC2::Volume",
-    "AWS::ElasticLoadBalancing::LoadBalancer",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::IAM::Group",
-    "AWS::IAM::Policy",
-    "AWS::IAM::Role",
-    "AWS::IAM::User",
-    "AWS::KMS::Key",
-    "AWS::Lambda::Function",
-    "AWS::Organizations::Policy",
-    "AWS::RDS::DBClusterSnapshot",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBSnapshot",
-    "AWS::S3::Bucket",
-];
-
-/// The resource types a policy may name: those of the built-in rules and of the collectors.
+/// The resource types a policy may name: those the collectors write
+/// ([`mamori_model::resource_types`]), the account record, and those of the built-in rules
+/// (which also read types that only AWS Config's own inventories hold). Never the
+/// collection-error record: the evaluator takes it as a failed read, never hands it to a rule.
 pub fn known_resource_types() -> BTreeSet<String> {
-    let mut known: BTreeSet<String> = COLLECTED_TYPES.iter().map(|t| t.to_string()).collect();
+    let mut known: BTreeSet<String> = resource_types::COLLECTED.iter().map(|t| t.to_string()).collect();
+    known.insert(resource_types::ACCOUNT.to_owned());
     for rule in catalog() {
         known.extend(rule.meta().resource_types.iter().map(|t| t.to_string()));
     }
-    known.remove(mamori_model::COLLECTION_ERROR_TYPE);
+    known.remove(resource_types::COLLECTION_ERROR);
     known
 }
 

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use mamori_model::suggest::DidYouMean;
+
 /// The kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
@@ -55,8 +57,8 @@ pub enum ParamValue {
 /// Why a parameter was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
-    #[error("rule `{rule}` has no parameter `{param}` (it takes: {known})")]
-    Unknown { rule: String, param: String, known: String },
+    #[error("rule `{rule}` has no parameter `{param}`{did_you_mean} (it takes: {known})")]
+    Unknown { rule: String, param: String, did_you_mean: DidYouMean, known: String },
     #[error("parameter `{param}` of rule `{rule}` must be {expected}, got `{value}`")]
     Invalid { rule: String, param: String, expected: &'static str, value: String },
 }
@@ -64,7 +66,11 @@ pub enum ParamError {
 /// The checked parameters of one rule, defaults filled in.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
+    /// Every declared parameter, [`ParamValue::Unset`] included, so the keys are exactly the
+    /// names the rule may read.
     values: BTreeMap<&'static str, ParamValue>,
+    /// The rule's id, for the message of a read of an undeclared parameter.
+    rule: String,
     derived: Derived,
 }
 
@@ -110,6 +116,7 @@ impl Params {
                 return Err(ParamError::Unknown {
                     rule: rule.to_owned(),
                     param: name.clone(),
+                    did_you_mean: DidYouMean::among(name, known.iter().copied()),
                     known: if known.is_empty() { "no parameters".to_owned() } else { known.join(", ") },
                 });
             }
@@ -125,7 +132,7 @@ impl Params {
             })?;
             values.insert(spec.name, value);
         }
-        Ok(Params { values, derived: Derived::default() })
+        Ok(Params { values, rule: rule.to_owned(), derived: Derived::default() })
     }
 
     /// Defaults only.
@@ -133,7 +140,16 @@ impl Params {
         Params::build(rule, specs, &BTreeMap::new())
     }
 
+    /// The value of `name`, which must be one of the rule's declared parameters: reading
+    /// another one (a typo in the rule, or a parameter removed from its `META`) would silently
+    /// read as unset, so debug builds (every test) stop there instead.
     pub fn get(&self, name: &str) -> &ParamValue {
+        debug_assert!(
+            self.values.contains_key(name),
+            "rule `{}` reads parameter `{name}`, which it does not declare (declared: {:?})",
+            self.rule,
+            self.values.keys().collect::<Vec<_>>()
+        );
         self.values.get(name).unwrap_or(&ParamValue::Unset)
     }
 
@@ -210,7 +226,37 @@ mod tests {
         let err = Params::build("r", SPECS, &given).unwrap_err().to_string();
         assert_eq!(err, "parameter `maxAccessKeyAge` of rule `r` must be an integer, got `ninety`");
         let given = BTreeMap::from([("maxAge".to_owned(), "1".to_owned())]);
-        assert!(Params::build("r", SPECS, &given).unwrap_err().to_string().contains("no parameter `maxAge`"));
+        assert_eq!(
+            Params::build("r", SPECS, &given).unwrap_err().to_string(),
+            "rule `r` has no parameter `maxAge` (it takes: maxAccessKeyAge, ports)"
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_suggest_a_close_name() {
+        let given = BTreeMap::from([("maxAccessKeyAg".to_owned(), "1".to_owned())]);
+        let err = Params::build("r", SPECS, &given).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rule `r` has no parameter `maxAccessKeyAg`: did you mean `maxAccessKeyAge`? (it takes: maxAccessKeyAge, ports)"
+        );
+        let ParamError::Unknown { did_you_mean, .. } = err else { panic!("not an unknown parameter: {err:?}") };
+        assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));
+    }
+
+    #[test]
+    fn declared_parameters_read_even_when_unset() {
+        let params = Params::defaults("r", SPECS).unwrap();
+        assert_eq!(params.get("ports"), &ParamValue::Unset);
+        assert_eq!(params.text("ports"), None);
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "rule `r` reads parameter `maxAccesKeyAge`, which it does not declare")]
+    fn reading_an_undeclared_parameter_panics_in_debug_builds() {
+        let params = Params::defaults("r", SPECS).unwrap();
+        let _ = params.int("maxAccesKeyAge");
     }
 
     #[test]

@@ -44,7 +44,8 @@ use crate::stats::{AttemptCounter, Stats};
 
 pub use registry::{required_actions, Collector, Placement, ACCOUNT_LIST_ACTIONS, COLLECTORS};
 pub use run::{
-    collect, AccountOutcome, CollectError, CollectOptions, DirectorySink, Event, ItemSink, Observer, RunSummary,
+    collect, AccountOutcome, AccountStatus, CollectError, CollectOptions, DirectorySink, Event, ItemSink, Observer,
+    RunSummary,
 };
 
 /// The future a collector returns.

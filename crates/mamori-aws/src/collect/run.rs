@@ -9,6 +9,7 @@ use std::time::Instant;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
+use mamori_model::suggest::DidYouMean;
 use mamori_model::{ConfigItem, COLLECTION_ERROR_TYPE, GLOBAL_REGION};
 use serde::Serialize;
 use serde_json::json;
@@ -43,6 +44,8 @@ pub enum CollectError {
     Accounts(#[from] AccountsError),
     #[error("{0}")]
     Options(String),
+    #[error("unknown collector `{name}`{did_you_mean} (known: {known})")]
+    UnknownCollector { name: String, did_you_mean: DidYouMean, known: String },
     #[error("cannot write the inventory to `{path}`: {source}")]
     Output { path: PathBuf, source: std::io::Error },
     #[error("nothing to collect: the account list is empty")]
@@ -117,13 +120,41 @@ pub trait Observer: Send + Sync {
     fn event(&self, event: Event<'_>, stats: &Stats);
 }
 
+/// What became of one account; `.mamori-run.json` spells it in lowercase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountStatus {
+    /// Entered and read; what failed inside is in the inventory as collection errors.
+    Collected,
+    /// Could not be entered, its regions not listed, or it has no region to read: one
+    /// collection-error record of type `*` stands for the whole account.
+    Failed,
+    /// Not entered on purpose (suspended or closed in Organizations).
+    Skipped,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Collected => "collected",
+            AccountStatus::Failed => "failed",
+            AccountStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How one account went.
 #[derive(Clone, Debug, Serialize)]
 pub struct AccountOutcome {
     #[serde(flatten)]
     pub account: Account,
-    /// `collected`, `failed` (could not be entered) or `skipped`.
-    pub status: &'static str,
+    pub status: AccountStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub regions: Vec<String>,
@@ -170,8 +201,12 @@ pub async fn collect(
     if let Some(names) = &options.collectors {
         for name in names {
             if !COLLECTORS.iter().any(|c| c.name == name) {
-                let known: Vec<&str> = COLLECTORS.iter().map(|c| c.name).collect();
-                return Err(CollectError::Options(format!("unknown collector `{name}` (known: {})", known.join(", "))));
+                let known = COLLECTORS.iter().map(|c| c.name);
+                return Err(CollectError::UnknownCollector {
+                    name: name.clone(),
+                    did_you_mean: DidYouMean::among(name, known.clone()),
+                    known: known.collect::<Vec<_>>().join(", "),
+                });
             }
         }
     }
@@ -181,7 +216,9 @@ pub async fn collect(
     let base = base
         .to_builder()
         .retry_config(
-            RetryConfig::adaptive().with_max_attempts(limits.max_attempts).with_initial_backoff(limits.initial_backoff),
+            RetryConfig::adaptive()
+                .with_max_attempts(limits.max_attempts.get())
+                .with_initial_backoff(limits.initial_backoff),
         )
         .timeout_config(
             TimeoutConfig::builder()
@@ -201,7 +238,7 @@ pub async fn collect(
         capture_time: started_at.clone(),
         gates: Arc::new(Gates::new(limits.clone())),
         stats: Arc::clone(&stats),
-        parts: Semaphore::new(limits.account_regions),
+        parts: Semaphore::new(limits.account_regions.get()),
         sink,
         observer,
         output_error: Mutex::new(None),
@@ -212,7 +249,7 @@ pub async fn collect(
         run.observer.event(Event::AccountSkipped(skipped), &stats);
         outcomes.push(AccountOutcome {
             account: Account { id: skipped.id.clone(), name: skipped.name.clone(), ..Account::default() },
-            status: "skipped",
+            status: AccountStatus::Skipped,
             reason: Some(skipped.reason.clone()),
             regions: Vec::new(),
             items: 0,
@@ -231,7 +268,7 @@ pub async fn collect(
         return Err(err);
     }
     outcomes.sort_by(|a, b| a.account.id.cmp(&b.account.id));
-    let collected = outcomes.iter().filter(|o| o.status != "skipped");
+    let collected = outcomes.iter().filter(|o| o.status != AccountStatus::Skipped);
     Ok(RunSummary {
         started_at,
         finished_at: now_rfc3339(),
@@ -251,8 +288,8 @@ impl Run {
         }
     }
 
-    /// The account could not be entered, or its regions not listed: one record that makes
-    /// every rule report ERROR for the account.
+    /// The account could not be entered, its regions not listed, or it has none: one record
+    /// that makes every rule report ERROR for the account.
     fn account_failed(&self, account: Account, operation: &str, error: ApiError) -> AccountOutcome {
         self.observer.event(Event::AccountFailed { account_id: &account.id, operation, error: &error }, &self.stats);
         let record = ConfigItem {
@@ -272,7 +309,7 @@ impl Run {
         self.write(&account.id, GLOBAL_REGION, &[record]);
         AccountOutcome {
             account,
-            status: "failed",
+            status: AccountStatus::Failed,
             reason: Some(format!("{operation}: {error}")),
             regions: Vec::new(),
             items: 1,
@@ -302,7 +339,20 @@ async fn collect_account(run: Arc<Run>, account: Account) -> AccountOutcome {
             }
         }
     };
-    let home = if regions.contains(&base_region) { base_region } else { regions[0].clone() };
+    // Global settings are recorded in the home region, which must be one of the account's;
+    // with no region at all there is nowhere to read or record anything, and saying so beats
+    // an empty inventory that every rule would pass.
+    let home = if regions.contains(&base_region) {
+        base_region
+    } else if let Some(first) = regions.first() {
+        first.clone()
+    } else {
+        let (operation, message) = match &run.options.regions {
+            RegionChoice::Enabled => ("DescribeRegions", "no region is enabled for the account"),
+            RegionChoice::List(_) => ("SelectRegions", "the list of regions to collect is empty"),
+        };
+        return run.account_failed(account, operation, ApiError::new("NoRegion", message));
+    };
     run.observer.event(Event::AccountPlanned { account_id: &account.id, parts: regions.len() + 1 }, &run.stats);
 
     let fields: Arc<Mutex<BTreeMap<String, AccountFields>>> = Arc::default();
@@ -336,7 +386,14 @@ async fn collect_account(run: Arc<Run>, account: Account) -> AccountOutcome {
     let records = account::records(&account, &regions, &home, &run.capture_time, fields);
     items += records.len();
     run.write(&account.id, "account", &records);
-    AccountOutcome { account, status: "collected", reason: None, regions, items, collection_errors: errors }
+    AccountOutcome {
+        account,
+        status: AccountStatus::Collected,
+        reason: None,
+        regions,
+        items,
+        collection_errors: errors,
+    }
 }
 
 /// Runs every collector of `placement` in one account-region and writes what they found.
@@ -358,4 +415,58 @@ async fn collect_part(run: Arc<Run>, placement: Placement, cx: Cx) -> (usize, us
 fn now_rfc3339() -> String {
     let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     mamori_model::time::rfc3339(seconds as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+
+    impl Observer for Quiet {
+        fn event(&self, _event: Event<'_>, _stats: &Stats) {}
+    }
+
+    /// Options are refused before any call, so no endpoint is needed.
+    async fn refused(collectors: &[&str]) -> CollectError {
+        let dir = tempfile::tempdir().unwrap();
+        let options = CollectOptions {
+            accounts: AccountSource::Current,
+            role: None,
+            regions: RegionChoice::Enabled,
+            limits: Limits::default(),
+            collectors: Some(collectors.iter().map(|c| c.to_string()).collect()),
+        };
+        let sink = Arc::new(DirectorySink::create(dir.path()).unwrap());
+        let config = SdkConfig::builder().build();
+        match collect(&config, &options, sink, Arc::new(Quiet)).await {
+            Ok(summary) => panic!("collected with {collectors:?}: {summary:?}"),
+            Err(err) => err,
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_collectors_suggest_the_closest_name() {
+        let err = refused(&["iam", "ec"]).await;
+        assert!(
+            err.to_string().starts_with("unknown collector `ec`: did you mean `ec2`? (known: iam, kms, ec2,"),
+            "{err}"
+        );
+        let CollectError::UnknownCollector { name, did_you_mean, .. } = err else { panic!("{err}") };
+        assert_eq!((name.as_str(), did_you_mean.suggestion()), ("ec", Some("ec2")));
+        let err = refused(&["guardduty"]).await;
+        assert!(err.to_string().starts_with("unknown collector `guardduty` (known: "), "{err}");
+    }
+
+    #[test]
+    fn account_statuses_keep_their_spelling_in_the_run_file() {
+        for (status, text) in [
+            (AccountStatus::Collected, "collected"),
+            (AccountStatus::Failed, "failed"),
+            (AccountStatus::Skipped, "skipped"),
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), text);
+            assert_eq!(status.to_string(), text);
+        }
+    }
 }

@@ -14,4 +14,5 @@ mod kms;
 mod lambda;
 mod organizations;
 mod rds;
+mod run;
 mod s3;
