@@ -24,7 +24,7 @@ pub use record::{evaluate_recorded, Evaluated, EvaluationRequest, History, Recor
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     #[error(transparent)]
-    Config(#[from] mamori_engine::ConfigError),
+    Config(Box<mamori_engine::ConfigError>),
     #[error(transparent)]
     Evaluate(#[from] mamori_engine::EvaluateError),
     #[error(transparent)]
@@ -48,4 +48,10 @@ pub enum WorkflowError {
     },
     #[error(transparent)]
     Delivery(#[from] mamori_notify::SetupError),
+}
+
+impl From<mamori_engine::ConfigError> for WorkflowError {
+    fn from(err: mamori_engine::ConfigError) -> Self {
+        WorkflowError::Config(Box::new(err))
+    }
 }
