@@ -1,5 +1,6 @@
 //! `mamori policy test DIR`: run each custom policy against the test cases kept beside it.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,25 +16,25 @@ pub enum PolicyCommand {
     },
 }
 
-pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: PolicyCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let PolicyCommand::Test { dirs } = command;
     let set = PolicySet::load(&dirs, Options::default())?;
     let (mut passed, mut failed) = (0usize, 0usize);
     for policy in set.policies() {
-        println!("{} ({})", policy.metadata.id, policy.path.display());
+        writeln!(out, "{} ({})", policy.metadata.id, policy.path.display())?;
         for case in testing::run(policy)? {
             if case.passed() {
                 passed += 1;
-                println!("  ok    {}", case.name);
+                writeln!(out, "  ok    {}", case.name)?;
             } else {
                 failed += 1;
-                println!("  FAIL  {}", case.name);
+                writeln!(out, "  FAIL  {}", case.name)?;
                 for problem in &case.problems {
-                    println!("        {problem}");
+                    writeln!(out, "        {problem}")?;
                 }
             }
         }
     }
-    println!("\n{passed} passed, {failed} failed");
+    writeln!(out, "\n{passed} passed, {failed} failed")?;
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
