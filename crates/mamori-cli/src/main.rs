@@ -6,7 +6,8 @@
 //! Exit codes: 0 success (and nothing at or above `--fail-on`), 1 findings at or above
 //! `--fail-on` (or an unallowed secret), 2 an error (bad input, unreadable inventory, bad
 //! configuration, standard output not writable): the message names the file, line or field;
-//! 141 the reader of standard output went away (`output`).
+//! 141 the reader of standard output went away (`output`); 130 and 143 interrupted by SIGINT
+//! or SIGTERM (`interrupt`).
 //!
 //! Nothing prints with `println!`, which panics when standard output cannot be written: every
 //! command writes to the `&mut dyn Write` it is given (`output::Stdout`).
@@ -18,6 +19,7 @@ mod exceptions_cmd;
 mod export_cmd;
 mod frameworks_cmd;
 mod history_cmd;
+mod interrupt;
 mod notify_cmd;
 mod output;
 mod policy_cmd;
@@ -145,6 +147,9 @@ struct InventoryArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = interrupt::handle() {
+        eprintln!("warning: cannot handle Ctrl-C ({err}): an interrupted report leaves its temporary file");
+    }
     let mut stdout = output::stdout();
     let out: &mut dyn Write = &mut stdout;
     let result = match cli.command {

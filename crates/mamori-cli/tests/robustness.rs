@@ -1,5 +1,5 @@
-//! The binary when its surroundings fail: standard output closed by its reader or full, and
-//! paths that cannot be what they are given as. Each case must
+//! The binary when its surroundings fail: standard output closed by its reader or full, Ctrl-C
+//! while a report is written, and paths that cannot be what they are given as. Each case must
 //! end with its documented exit code and one clear message, never a panic, a message that says
 //! its cause twice, or a file left behind.
 
@@ -8,7 +8,8 @@ use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The exit code of a command whose standard output was closed by its reader (128 + SIGPIPE).
 const CLOSED_PIPE: i32 = 141;
@@ -153,6 +154,131 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
         assert_eq!(output.status.code(), Some(CLOSED_PIPE), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+}
+
+/// An inventory of `copies` times the bundled organization, each copy under other account ids.
+fn large_inventory(path: &Path, copies: usize) {
+    let mut text = String::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(demo_org()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let accounts: Vec<(String, String)> = files
+        .iter()
+        .map(|file| {
+            let account = file.file_stem().unwrap().to_str().unwrap().to_owned();
+            (account, std::fs::read_to_string(file).unwrap())
+        })
+        .collect();
+    for copy in 0..copies {
+        for (index, (account, lines)) in accounts.iter().enumerate() {
+            let id = format!("{:012}", 300_000_000_000 + copy * 100 + index);
+            text.push_str(&lines.replace(account.as_str(), &id));
+        }
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn signal(name: &str, child: &Child) {
+    let status = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status().unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// Ctrl-C while the report is being written (the staged file beside `--output` exists) exits
+/// 130 and leaves neither the staged file nor a report.
+#[test]
+fn ctrl_c_while_the_report_is_written_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.jsonl");
+    large_inventory(&inventory, 80); // about 61,000 items: a 60 MB JSON report
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let report = out_dir.join("out.json");
+
+    // The report is written in a fraction of a second at the end of the run: the test freezes
+    // the process as soon as the staged file appears, checks that it is still being written,
+    // and only then interrupts it. A run that got past that point first is run again.
+    for _attempt in 0..3 {
+        let mut child = mamori(dir.path())
+            .arg("evaluate")
+            .arg(&inventory)
+            .args(["--format", "json", "-o"])
+            .arg(&report)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let caught = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            if entries(&out_dir).iter().any(|name| name != "out.json") {
+                signal("STOP", &child);
+                let now = entries(&out_dir);
+                break now.len() == 1 && now[0] != "out.json";
+            }
+            assert!(Instant::now() < deadline, "the evaluation took too long");
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        if caught {
+            signal("INT", &child);
+            signal("CONT", &child);
+        } else if child.try_wait().unwrap().is_none() {
+            signal("CONT", &child);
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = stderr(&output);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if !caught {
+            assert!(output.status.success(), "{stderr}");
+            std::fs::remove_file(&report).unwrap();
+            continue;
+        }
+        assert_eq!(output.status.code(), Some(130), "{stderr}");
+        assert_eq!(entries(&out_dir), Vec::<String>::new(), "no temporary file and no report is left");
+        return;
+    }
+    panic!("the report was written before the test could interrupt it, three times");
+}
+
+/// Whether the process catches SIGINT and SIGTERM yet (`SigCgt` of its status).
+fn catches_interrupts(child: &Child) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let caught = status.lines().find_map(|line| line.strip_prefix("SigCgt:")).map(str::trim);
+    let mask = caught.and_then(|hex| u64::from_str_radix(hex, 16).ok()).unwrap_or(0);
+    let bit = |signal: u32| 1u64 << (signal - 1);
+    mask & bit(2) != 0 && mask & bit(15) != 0
+}
+
+/// SIGTERM (a service manager stopping mamori) is handled as Ctrl-C is, with its own status.
+#[test]
+fn sigterm_exits_143() {
+    let dir = tempfile::tempdir().unwrap();
+    // An inventory read from a pipe that stays open: the evaluation waits for it.
+    let mut child = mamori(dir.path())
+        .args(["evaluate", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !catches_interrupts(&child) {
+        assert!(Instant::now() < deadline, "mamori never handled SIGINT and SIGTERM");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Open until mamori has exited: at end of input it would end on its own.
+    let input = child.stdin.take();
+    signal("TERM", &child);
+    let output = child.wait_with_output().unwrap();
+    drop(input);
+    assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
 }
 
 #[test]
