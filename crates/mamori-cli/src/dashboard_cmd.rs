@@ -5,6 +5,7 @@
 //! aggregation and the page; this module only reads the store into it.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,6 +63,7 @@ fn framework_report(
     output: Option<&std::path::Path>,
     store: &mamori_store::Store,
     run: &RunSummary,
+    out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let run_rules = store.rules(run.id)?;
     let mut known: Vec<&str> = mamori_rules::catalog().iter().map(|rule| rule.meta().id).collect();
@@ -73,11 +75,11 @@ fn framework_report(
     let report = framework.evaluate(|rule| counts.get(rule).copied());
     match output {
         Some(path) => crate::frameworks_cmd::write_json(&report, path),
-        None => crate::frameworks_cmd::render(&report, &mut std::io::stdout()),
+        None => crate::frameworks_cmd::render(&report, out),
     }
 }
 
-pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: DashboardArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let store = args.store.open_read_only()?;
     let run = chosen_run(&store, args.run.as_deref())?;
     let mut builder = DashboardBuilder::new(args.title, run.id.to_string());
@@ -103,7 +105,7 @@ pub fn run(args: DashboardArgs) -> anyhow::Result<ExitCode> {
     store.for_each_finding(run.id, |stored| builder.add(&stored.into_finding()))?;
     let data = builder.finish();
     if let Some(name) = &args.framework {
-        framework_report(name, args.framework_output.as_deref(), &store, &run)?;
+        framework_report(name, args.framework_output.as_deref(), &store, &run, out)?;
     }
     let html = mamori_dashboard::render(&data);
     mamori_engine::report::write_file(&args.output, |out| out.write_all(html.as_bytes()))

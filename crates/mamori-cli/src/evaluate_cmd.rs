@@ -2,7 +2,7 @@
 //! framework, notifier, history, report), checked before any work, then the evaluation
 //! recorded and notified by `mamori-workflow`, then the sections printed after the report.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use clap::Args;
 use mamori_compliance::{Exceptions, Framework};
-use mamori_engine::{config::parse_param_flag, Config, Destination, Format};
+use mamori_engine::{config::parse_param_flag, Config, Destination, EvaluateError, Format};
 use mamori_model::Severity;
 use mamori_rules::RuleSet;
-use mamori_workflow::{evaluate_recorded, EvaluationRequest, History, Notifier, ScopeSource};
+use mamori_workflow::{evaluate_recorded, EvaluationRequest, History, Notifier, ScopeSource, WorkflowError};
 
 use crate::settings::{self, HistoryArgs, NotifyArgs};
-use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd};
+use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd, output};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -148,12 +148,12 @@ impl ReportArgs {
     }
 }
 
-pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+pub fn evaluate(args: EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let evaluation = args.report.prepare()?;
-    evaluation.run(&args.inputs, ScopeSource::Inventory(&args.inputs))
+    evaluation.run(&args.inputs, ScopeSource::Inventory(&args.inputs), out)
 }
 
-pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn audit(args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let evaluation = args.report.prepare()?;
     let temporary;
     let dir = match &args.inventory {
@@ -164,11 +164,11 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     collect_cmd::collect_into(&args.collect, &dir)?;
-    evaluation.run(&[dir], ScopeSource::Audit(args.collect.scope()))
+    evaluation.run(&[dir], ScopeSource::Audit(args.collect.scope()), out)
 }
 
 impl Evaluation {
-    fn run(mut self, inputs: &[PathBuf], scope: ScopeSource<'_>) -> anyhow::Result<ExitCode> {
+    fn run(mut self, inputs: &[PathBuf], scope: ScopeSource<'_>, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         let format = self.args.format;
         let request = EvaluationRequest {
             inputs,
@@ -181,7 +181,8 @@ impl Evaluation {
             scope_name: self.args.scope.as_deref(),
             options: self.options,
         };
-        let evaluated = evaluate_recorded(&mut self.history, request)?;
+        let evaluated =
+            evaluate_recorded(&mut self.history, request).map_err(|err| report_error(err, &self.destination))?;
         if let Some(run) = &evaluated.recorded {
             eprintln!("recorded run {} in {}", run.id, run.path.display());
         }
@@ -198,26 +199,43 @@ impl Evaluation {
         }
         // The extra sections go after the report, and never into a machine-readable report on
         // standard output.
-        let mut extra: Box<dyn Write> = match (&self.destination, format) {
-            (Destination::Stdout, Format::Table) | (Destination::File(_), _) => Box::new(std::io::stdout()),
-            _ => Box::new(std::io::stderr()),
+        let mut stderr = io::stderr();
+        let extra: &mut dyn Write = match (&self.destination, format) {
+            (Destination::Stdout, Format::Table) | (Destination::File(_), _) => out,
+            _ => &mut stderr,
         };
         if let Some(exceptions) = &self.exceptions {
             exceptions_cmd::warn(exceptions, &self.rules);
             if format == Format::Table {
-                exceptions_cmd::render(exceptions, &self.rules, &mut extra)?;
+                exceptions_cmd::render(exceptions, &self.rules, extra)?;
             }
         }
         if let Some(framework) = &self.framework {
             let report = frameworks_cmd::evaluate(framework, &outcome.summary);
             match &self.args.framework_output {
                 Some(path) => frameworks_cmd::write_json(&report, path)?,
-                None => frameworks_cmd::render(&report, &mut extra)?,
+                None => frameworks_cmd::render(&report, extra)?,
             }
         }
         let notified = self.notifier.after_run(evaluated.recorded.as_ref(), &self.rules, self.args.notify.mode())?;
-        notify_cmd::print_report(&notified, &mut extra)?;
+        notify_cmd::print_report(&notified, extra)?;
         let failing = self.fail_on.is_some_and(|threshold| outcome.has_findings_at_or_above(threshold));
         Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    }
+}
+
+/// The evaluation's error as the user should read it. A report that could not be written names
+/// its destination and says its cause once (`EvaluateError::Output` has it in its message and
+/// as its source); a reader that closed standard output ends the command quietly, as it does
+/// for every command (`output`).
+fn report_error(err: WorkflowError, destination: &Destination) -> anyhow::Error {
+    let WorkflowError::Evaluate(EvaluateError::Output(cause)) = err else {
+        return err.into();
+    };
+    match destination {
+        // Only standard output is a pipe: the findings spilled meanwhile go to a file.
+        Destination::Stdout if cause.kind() == io::ErrorKind::BrokenPipe => output::mark(cause).into(),
+        Destination::Stdout => anyhow::anyhow!("cannot write the report: {cause}"),
+        Destination::File(path) => anyhow::anyhow!("cannot write the report to `{}`: {cause}", path.display()),
     }
 }

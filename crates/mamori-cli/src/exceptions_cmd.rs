@@ -37,7 +37,7 @@ pub fn known_rules(rules: &RuleSet) -> Vec<&'static str> {
     known
 }
 
-pub fn run(command: ExceptionsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: ExceptionsCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ExceptionsCommand::Check { file, custom } = command;
     let known: Vec<&'static str> = custom.rules()?.iter().map(|rule| rule.meta().id).collect();
     let exceptions = Exceptions::load(&file, &known, Date::today())?;
@@ -48,16 +48,18 @@ pub fn run(command: ExceptionsCommand) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|exception| !exception.is_expired() && today.days_until(exception.expires) <= EXPIRING_SOON_DAYS)
         .collect();
-    println!(
+    writeln!(
+        out,
         "{}: {} exceptions, valid: {} in force, {} expiring within {EXPIRING_SOON_DAYS} days, {} expired",
         file.display(),
         list.len(),
         list.len() - expired.len(),
         soon.len(),
         expired.len()
-    );
+    )?;
     for exception in &soon {
-        println!(
+        writeln!(
+            out,
             "  expires {} (in {} days): `{}` ({}:{}): {}",
             exception.expires,
             today.days_until(exception.expires),
@@ -65,16 +67,17 @@ pub fn run(command: ExceptionsCommand) -> anyhow::Result<ExitCode> {
             file.display(),
             exception.line,
             exception.reason
-        );
+        )?;
     }
     for exception in &expired {
-        println!(
+        writeln!(
+            out,
             "  expired {}: `{}` ({}:{}): no longer mutes anything",
             exception.expires,
             exception.label,
             file.display(),
             exception.line
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@
 //! Both read the store, so they export exactly what was recorded, whenever they run.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -60,10 +61,10 @@ pub struct OcsfArgs {
     output: Option<PathBuf>,
 }
 
-pub fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: ExportCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match command {
         ExportCommand::SecurityHub(args) => security_hub(args),
-        ExportCommand::Ocsf(args) => ocsf(args),
+        ExportCommand::Ocsf(args) => ocsf(args, out),
     }
 }
 
@@ -138,7 +139,7 @@ fn security_hub(args: SecurityHubArgs) -> anyhow::Result<ExitCode> {
     anyhow::bail!("{} of {} findings were not imported into Security Hub", outcome.rejected.len(), documents.len())
 }
 
-fn ocsf(args: OcsfArgs) -> anyhow::Result<ExitCode> {
+fn ocsf(args: OcsfArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let store = args.store.open_read_only()?;
     let run = chosen_run(&store, args.run.as_deref())?;
     let time = u128::try_from(run.finished_at.unwrap_or(run.started_at)).unwrap_or_default();
@@ -154,7 +155,7 @@ fn ocsf(args: OcsfArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             eprintln!("wrote {} OCSF findings of run {} to {}", findings.len(), run.id, path.display());
         }
-        None => println!("{text}"),
+        None => writeln!(out, "{text}")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -40,22 +40,23 @@ pub struct DiffArgs {
     changes_only: bool,
 }
 
-pub fn runs(command: RunsCommand) -> anyhow::Result<ExitCode> {
+pub fn runs(command: RunsCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let RunsCommand::List { store, json } = command;
     let store = store.open_read_only()?;
     let runs = store.runs()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
-        println!("no runs recorded in {}", store.path().display());
+        writeln!(out, "no runs recorded in {}", store.path().display())?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        out,
         "{:>5}  {:<11}  {:<20}  {:>9}  {:>8} {:>8} {:>8} {:>8}  scope",
         "id", "state", "started (UTC)", "duration", "pass", "fail", "error", "muted"
-    );
+    )?;
     for run in runs.iter().rev() {
         let duration = run.duration_ms().map_or_else(|| "-".to_owned(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
         let counts = &run.counts;
@@ -64,7 +65,8 @@ pub fn runs(command: RunsCommand) -> anyhow::Result<ExitCode> {
         } else {
             ("-".into(), "-".into(), "-".into(), "-".into())
         };
-        println!(
+        writeln!(
+            out,
             "{:>5}  {:<11}  {:<20}  {:>9}  {:>8} {:>8} {:>8} {:>8}  {}",
             run.id,
             run.state.as_str(),
@@ -75,9 +77,9 @@ pub fn runs(command: RunsCommand) -> anyhow::Result<ExitCode> {
             error,
             muted,
             run.scope_label
-        );
+        )?;
         if let Some(error) = &run.error {
-            println!("       {error}");
+            writeln!(out, "       {error}")?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -88,18 +90,14 @@ fn timestamp(ms: i64) -> String {
     text.trim_end_matches('Z').replace('T', " ")
 }
 
-pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+pub fn diff(args: DiffArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let store = args.store.open_read_only()?;
     let (previous, current) = store.diff_runs(args.previous.as_deref(), args.current.as_deref())?;
     let diff = store.diff(previous.id, current.id)?;
     if args.format == ListFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&diff_json(&diff))?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&diff_json(&diff))?)?;
     } else {
-        let mut out = std::io::stdout().lock();
-        match print_diff(&mut out, &diff, args.changes_only) {
-            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => return Err(err.into()),
-            _ => {}
-        }
+        print_diff(out, &diff, args.changes_only)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -118,7 +116,7 @@ fn diff_json(diff: &Diff) -> Value {
     })
 }
 
-fn print_diff(out: &mut impl Write, diff: &Diff, changes_only: bool) -> std::io::Result<()> {
+fn print_diff(out: &mut dyn Write, diff: &Diff, changes_only: bool) -> std::io::Result<()> {
     writeln!(
         out,
         "run {} ({}) -> run {} ({}): {}",

@@ -5,7 +5,12 @@
 //!
 //! Exit codes: 0 success (and nothing at or above `--fail-on`), 1 findings at or above
 //! `--fail-on` (or an unallowed secret), 2 an error (bad input, unreadable inventory, bad
-//! configuration): the message names the file, line or field.
+//! configuration, standard output not writable): the message names the file, line or field;
+//! 141 the reader of standard output went away (`output`); 130 and 143 interrupted by SIGINT
+//! or SIGTERM (`interrupt`).
+//!
+//! Nothing prints with `println!`, which panics when standard output cannot be written: every
+//! command writes to the `&mut dyn Write` it is given (`output::Stdout`).
 
 mod collect_cmd;
 mod dashboard_cmd;
@@ -14,12 +19,15 @@ mod exceptions_cmd;
 mod export_cmd;
 mod frameworks_cmd;
 mod history_cmd;
+mod interrupt;
 mod notify_cmd;
+mod output;
 mod policy_cmd;
 mod rules_cmd;
 mod secrets;
 mod settings;
 
+use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -139,32 +147,35 @@ struct InventoryArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = interrupt::handle() {
+        eprintln!("warning: cannot handle Ctrl-C ({err}): an interrupted report leaves its temporary file");
+    }
+    let mut stdout = output::stdout();
+    let out: &mut dyn Write = &mut stdout;
     let result = match cli.command {
-        Command::Rules { command } => rules_cmd::run(command),
-        Command::Policy { command } => policy_cmd::run(command),
-        Command::Evaluate(args) => evaluate_cmd::evaluate(args),
-        Command::Inventory(args) => inventory(args),
-        Command::Secrets(args) => secrets::run(args),
+        Command::Rules { command } => rules_cmd::run(command, out),
+        Command::Policy { command } => policy_cmd::run(command, out),
+        Command::Evaluate(args) => evaluate_cmd::evaluate(args, out),
+        Command::Inventory(args) => inventory(args, out),
+        Command::Secrets(args) => secrets::run(args, out),
         Command::Collect(args) => collect_cmd::collect(args.collect, args.output),
-        Command::Audit(args) => evaluate_cmd::audit(*args),
-        Command::IamPolicy(args) => iam_policy(args),
-        Command::Runs { command } => history_cmd::runs(command),
-        Command::Diff(args) => history_cmd::diff(args),
-        Command::Export { command } => export_cmd::run(command),
-        Command::Report(args) => dashboard_cmd::run(args),
-        Command::Exceptions { command } => exceptions_cmd::run(command),
-        Command::Notify { command } => notify_cmd::run(command),
+        Command::Audit(args) => evaluate_cmd::audit(*args, out),
+        Command::IamPolicy(args) => iam_policy(args, out),
+        Command::Runs { command } => history_cmd::runs(command, out),
+        Command::Diff(args) => history_cmd::diff(args, out),
+        Command::Export { command } => export_cmd::run(command, out),
+        Command::Report(args) => dashboard_cmd::run(args, out),
+        Command::Exceptions { command } => exceptions_cmd::run(command, out),
+        Command::Notify { command } => notify_cmd::run(command, out),
     };
-    match result {
+    // What is still buffered (a last line without its newline) fails here, not unseen at exit.
+    match result.and_then(|code| Ok(out.flush().map(|()| code)?)) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
+        Err(err) => output::exit(&err),
     }
 }
 
-fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
+fn iam_policy(args: IamPolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if args.format == IamPolicyFormat::Policy {
         // These shape the role of the template only: silently ignoring them would hand out a
         // policy the user believes is something else.
@@ -190,11 +201,11 @@ fn iam_policy(args: IamPolicyArgs) -> anyhow::Result<ExitCode> {
         }
         IamPolicyFormat::Policy => mamori_aws::permissions::policy_document(args.discovery),
     };
-    println!("{}", serde_json::to_string_pretty(&document)?);
+    writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn inventory(args: InventoryArgs) -> anyhow::Result<ExitCode> {
+fn inventory(args: InventoryArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let stats = mamori_engine::read_only(&args.inputs, settings::threads(args.threads))?;
     if args.json {
         let value = serde_json::json!({
@@ -207,9 +218,10 @@ fn inventory(args: InventoryArgs) -> anyhow::Result<ExitCode> {
             "regions": stats.regions,
             "itemsByType": stats.items_by_type,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{} items in {} files ({} ignored): {} accounts, {} regions, {} deleted or unrecorded items skipped, {} collection errors",
             stats.items,
             stats.files,
@@ -218,9 +230,9 @@ fn inventory(args: InventoryArgs) -> anyhow::Result<ExitCode> {
             stats.regions.len(),
             stats.items_skipped,
             stats.collection_errors
-        );
+        )?;
         for (kind, count) in &stats.items_by_type {
-            println!("  {count:>10}  {kind}");
+            writeln!(out, "  {count:>10}  {kind}")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -52,26 +52,28 @@ fn print_event(event: &NotifyEvent, tail: &str) {
     eprintln!("{prefix}: {event}{tail}");
 }
 
-pub fn run(command: NotifyCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: NotifyCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match command {
         NotifyCommand::Pending { store, json } => {
             let store = store.open_read_only()?;
             let pending = store.pending_notifications()?;
             if json {
                 let rows: Vec<serde_json::Value> = pending.iter().map(pending_json).collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
                 return Ok(ExitCode::SUCCESS);
             }
             if pending.is_empty() {
-                println!("no pending notification in {}", store.path().display());
+                writeln!(out, "no pending notification in {}", store.path().display())?;
                 return Ok(ExitCode::SUCCESS);
             }
-            println!(
+            writeln!(
+                out,
                 "{:>5}  {:>5}  {:<20}  {:<24}  {:<10}  {:>8}  last error",
                 "id", "run", "owner", "target", "part", "attempts"
-            );
+            )?;
             for notification in &pending {
-                println!(
+                writeln!(
+                    out,
                     "{:>5}  {:>5}  {:<20}  {:<24}  {:<10}  {:>8}  {}",
                     notification.id,
                     notification.run_id,
@@ -80,7 +82,7 @@ pub fn run(command: NotifyCommand) -> anyhow::Result<ExitCode> {
                     describe_part(notification),
                     notification.attempts,
                     notification.last_error.as_deref().unwrap_or("-")
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }

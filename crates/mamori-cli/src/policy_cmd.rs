@@ -1,5 +1,6 @@
 //! `mamori policy test DIR`: run each custom policy against the test cases kept beside it.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,36 +19,36 @@ pub enum PolicyCommand {
     },
 }
 
-pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: PolicyCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let PolicyCommand::Test { dirs } = command;
     let set = PolicySet::load(&dirs, Options::default())?;
     let (mut passed, mut failed, mut untested) = (0usize, 0usize, 0usize);
     for policy in set.policies() {
-        println!("{} ({})", policy.metadata.id, policy.path.display());
+        writeln!(out, "{} ({})", policy.metadata.id, policy.path.display())?;
         // A policy whose tests cannot be read is reported and counted; the others still run.
         let cases = match testing::run(policy) {
             Ok(cases) => cases,
             Err(err) => {
                 untested += 1;
-                println!("  ERROR {err}");
+                writeln!(out, "  ERROR {err}")?;
                 continue;
             }
         };
         for case in cases {
             if case.passed() {
                 passed += 1;
-                println!("  ok    {}", case.name);
+                writeln!(out, "  ok    {}", case.name)?;
             } else {
                 failed += 1;
-                println!("  FAIL  {}", case.name);
+                writeln!(out, "  FAIL  {}", case.name)?;
                 for problem in &case.problems {
-                    println!("        {problem}");
+                    writeln!(out, "        {problem}")?;
                 }
             }
         }
     }
     let untested_text =
         if untested > 0 { format!(", {untested} policies without usable tests") } else { String::new() };
-    println!("\n{passed} passed, {failed} failed{untested_text}");
+    writeln!(out, "\n{passed} passed, {failed} failed{untested_text}")?;
     Ok(if failed > 0 || untested > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -1,6 +1,7 @@
 //! `mamori rules list` and `mamori rules show ID`: the built-in catalog, and the custom
 //! policies of `--policies` or `[policies]` beside it.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
@@ -53,29 +54,30 @@ fn to_json(rule: &dyn Rule) -> serde_json::Value {
     })
 }
 
-pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: RulesCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match command {
         RulesCommand::List { format: ListFormat::Json, custom } => {
             let rules: Vec<_> = custom.rules()?.into_iter().map(to_json).collect();
-            println!("{}", serde_json::to_string_pretty(&rules)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&rules)?)?;
         }
         RulesCommand::List { custom, .. } => {
             let rules = custom.rules()?;
-            println!("{:<52} {:<13} {:<14} {:<16} TITLE", "ID", "SEVERITY", "SERVICE", "CIS 3.0 / FSBP");
+            writeln!(out, "{:<52} {:<13} {:<14} {:<16} TITLE", "ID", "SEVERITY", "SERVICE", "CIS 3.0 / FSBP")?;
             for rule in &rules {
                 let meta = rule.meta();
                 let mappings: Vec<&str> = meta.cis.iter().chain(meta.fsbp.iter()).copied().collect();
-                println!(
+                writeln!(
+                    out,
                     "{:<52} {:<13} {:<14} {:<16} {}",
                     meta.id,
                     meta.severity.as_str(),
                     meta.service,
                     mappings.join(" "),
                     meta.title
-                );
+                )?;
             }
             let custom = rules.len() - catalog().len();
-            println!("\n{} rules ({} built in, {custom} custom)", rules.len(), catalog().len());
+            writeln!(out, "\n{} rules ({} built in, {custom} custom)", rules.len(), catalog().len())?;
         }
         RulesCommand::Show { id, custom } => {
             let rules = custom.rules()?;
@@ -84,13 +86,14 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
                 .find(|rule| rule.meta().id == id)
                 .ok_or_else(|| anyhow!("unknown rule `{id}` (see `mamori rules list`)"))?;
             let meta = rule.meta();
-            println!("{}  [{}]{}", meta.id, meta.severity, if is_custom(*rule) { "  custom policy" } else { "" });
-            println!("{}\n", meta.title);
-            println!("Resource types: {}", meta.resource_types.join(", "));
-            println!("STRIDE:         {}", meta.stride.as_str());
-            println!("CIS v3.0.0:     {}", if meta.cis.is_empty() { "-".into() } else { meta.cis.join(", ") });
-            println!("FSBP:           {}", if meta.fsbp.is_empty() { "-".into() } else { meta.fsbp.join(", ") });
-            println!(
+            writeln!(out, "{}  [{}]{}", meta.id, meta.severity, if is_custom(*rule) { "  custom policy" } else { "" })?;
+            writeln!(out, "{}\n", meta.title)?;
+            writeln!(out, "Resource types: {}", meta.resource_types.join(", "))?;
+            writeln!(out, "STRIDE:         {}", meta.stride.as_str())?;
+            writeln!(out, "CIS v3.0.0:     {}", if meta.cis.is_empty() { "-".into() } else { meta.cis.join(", ") })?;
+            writeln!(out, "FSBP:           {}", if meta.fsbp.is_empty() { "-".into() } else { meta.fsbp.join(", ") })?;
+            writeln!(
+                out,
                 "AWS Config:     {}",
                 if is_custom(*rule) {
                     "custom policy"
@@ -99,18 +102,25 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
                 } else {
                     "mamori rule"
                 }
-            );
+            )?;
             if !meta.params.is_empty() {
-                println!("\nParameters:");
+                writeln!(out, "\nParameters:")?;
                 for param in meta.params {
                     let default = if param.default.is_empty() { "(not set)" } else { param.default };
-                    println!("  {} ({}, default {}): {}", param.name, param.kind.as_str(), default, param.description);
+                    writeln!(
+                        out,
+                        "  {} ({}, default {}): {}",
+                        param.name,
+                        param.kind.as_str(),
+                        default,
+                        param.description
+                    )?;
                 }
             }
-            println!("\nWhy: {}", meta.rationale);
-            println!("\nFix: {}", meta.remediation);
+            writeln!(out, "\nWhy: {}", meta.rationale)?;
+            writeln!(out, "\nFix: {}", meta.remediation)?;
             if !meta.notes.is_empty() {
-                println!("\nNotes: {}", meta.notes);
+                writeln!(out, "\nNotes: {}", meta.notes)?;
             }
         }
     }

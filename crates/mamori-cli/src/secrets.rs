@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use mamori_secrets::hook::{self, HookCommand, Installed};
 use mamori_secrets::scan::DEFAULT_MAX_FILE_SIZE;
 use mamori_secrets::{output, Allowlist, Format, Report, ScanOptions, Scanner, Verification};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -113,15 +114,17 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("invalid size `{s}`: expected a number of bytes, optionally with K, M or G"))
 }
 
-/// Runs `mamori secrets ...`. Errors are printed here and give exit code 2.
-pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
+/// Runs `mamori secrets ...`. Errors are printed here and give exit code 2, except a failed
+/// write to standard output, which `main` handles as for every command.
+pub fn run(args: SecretsArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let result = match args.command {
-        SecretsCommand::Scan(a) => scan(a),
-        SecretsCommand::InstallHook(a) => install_hook(&a.repo),
+        SecretsCommand::Scan(a) => scan(a, out),
+        SecretsCommand::InstallHook(a) => install_hook(&a.repo, out),
         SecretsCommand::Hook { kind } => run_hook(kind),
     };
     match result {
         Ok(code) => Ok(code),
+        Err(e) if crate::output::is_stdout_error(&e) => Err(e),
         Err(e) => {
             eprintln!("mamori: error: {e:#}");
             Ok(ExitCode::from(2))
@@ -129,7 +132,7 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
+fn scan(a: ScanArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let opts = ScanOptions { account_ids: a.account_ids, max_file_size: a.max_file_size };
     let allow_root = if a.history || a.staged {
         mamori_secrets::git::toplevel(&a.path).unwrap_or_else(|_| a.path.clone())
@@ -163,7 +166,7 @@ fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     match &a.output {
         Some(path) => std::fs::write(path, rendered).with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => print!("{rendered}"),
+        None => out.write_all(rendered.as_bytes())?,
     }
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -195,17 +198,20 @@ fn verify(report: &mut Report, a: &ScanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn install_hook(repo: &Path) -> anyhow::Result<ExitCode> {
+fn install_hook(repo: &Path, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find the path of the running mamori binary")?;
     let exe = exe.canonicalize().unwrap_or(exe);
     let cmd = HookCommand { program: exe, args: vec!["secrets".into()], fallback: "mamori".into() };
     for done in hook::install(repo, &cmd)? {
         match done {
-            Installed::New(p) => println!("installed {}", p.display()),
-            Installed::Updated(p) => println!("updated {}", p.display()),
-            Installed::Chained(p, kept) => {
-                println!("installed {} (the existing hook is kept as {} and runs first)", p.display(), kept.display())
-            }
+            Installed::New(p) => writeln!(out, "installed {}", p.display())?,
+            Installed::Updated(p) => writeln!(out, "updated {}", p.display())?,
+            Installed::Chained(p, kept) => writeln!(
+                out,
+                "installed {} (the existing hook is kept as {} and runs first)",
+                p.display(),
+                kept.display()
+            )?,
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -52,10 +52,14 @@ pub enum StoreError {
         "no store at `{path}`: nothing was recorded there yet (run `mamori evaluate` or `mamori audit`, or pass --db)"
     )]
     Missing { path: PathBuf },
-    #[error("cannot create the directory of the store `{path}`: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
-    #[error("store `{path}`: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("`{path}` is a directory, not a findings history database")]
+    IsDirectory { path: PathBuf },
+    // The causes of these two are part of the message and not a `source()`: printing the error
+    // with its chain (`{:#}`) would say them twice.
+    #[error("cannot create the directory of the store `{path}`: {cause}")]
+    CreateDir { path: PathBuf, cause: std::io::Error },
+    #[error("store `{path}`: {cause}")]
+    Sqlite { path: PathBuf, cause: rusqlite::Error },
     #[error("store `{path}`: no run `{id}` (see `mamori runs list`)")]
     UnknownRun { path: PathBuf, id: String },
     #[error("store `{path}`: run {id} is {state}, not complete: its findings are partial")]
@@ -113,9 +117,11 @@ impl Store {
     }
 
     pub fn open_with(path: &Path, options: OpenOptions) -> Result<Store> {
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory { path: path.to_owned() });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::CreateDir { path: path.to_owned(), source })?;
+            std::fs::create_dir_all(parent).map_err(|cause| StoreError::CreateDir { path: path.to_owned(), cause })?;
         }
         if let Ok(metadata) = std::fs::metadata(path) {
             if metadata.permissions().readonly() {
@@ -144,6 +150,9 @@ impl Store {
     pub fn open_read_only_with(path: &Path, options: OpenOptions) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing { path: path.to_owned() });
+        }
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory { path: path.to_owned() });
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let opened = Connection::open_with_flags(path, flags).and_then(|conn| {
@@ -293,7 +302,7 @@ fn classify_error(path: &Path, options: &OpenOptions, err: rusqlite::Error) -> S
         },
         Some(ErrorCode::NotADatabase) => StoreError::NotAStore { path, reason: err.to_string() },
         Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path, message: err.to_string() },
-        _ => StoreError::Sqlite { path, source: err },
+        _ => StoreError::Sqlite { path, cause: err },
     }
 }
 
