@@ -237,6 +237,19 @@ impl Store {
 
     /// Every finding of a run, in recording order, streamed to `visit`.
     pub fn for_each_finding(&self, run: RunId, mut visit: impl FnMut(StoredFinding)) -> Result<()> {
+        self.try_for_each_finding(run, |finding| {
+            visit(finding);
+            Ok::<(), StoreError>(())
+        })
+    }
+
+    /// [`Store::for_each_finding`] whose `visit` can fail (a writer whose reader went away):
+    /// the first error stops the walk and is returned as it is, so nothing more is read.
+    pub fn try_for_each_finding<E: From<StoreError>>(
+        &self,
+        run: RunId,
+        mut visit: impl FnMut(StoredFinding) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let mut statement = self
             .conn
             .prepare(
@@ -273,12 +286,13 @@ impl Store {
             })()
             .map_err(|e| self.error(e))?;
             match finding {
-                Ok(finding) => visit(finding),
+                Ok(finding) => visit(finding)?,
                 Err(message) => {
                     return Err(StoreError::Corrupt {
                         path: self.path.clone(),
                         message: format!("run {run}: {message}"),
-                    })
+                    }
+                    .into())
                 }
             }
         }
