@@ -87,8 +87,7 @@ fn main() {
     let summary = recorder.complete(&serde_json::json!({}), &[]).unwrap();
     let stored = started.elapsed().as_secs_f64();
     assert_eq!(summary.counts.total() as usize, count);
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    let size = store.size().unwrap();
 
     println!("{count} findings");
     println!("JSON Lines report: {baseline:.2} s");

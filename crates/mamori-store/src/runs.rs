@@ -116,15 +116,22 @@ fn process_alive(pid: i64) -> bool {
     }
 }
 
-fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
-    let state: String = row.get(4)?;
-    let pid: Option<i64> = row.get(15)?;
-    let state = match state.as_str() {
+/// A run's state from its stored `state` and the process that records it: a `running` row
+/// whose process is gone (or whose pid was cleared when its findings were pruned) was
+/// interrupted.
+pub(crate) fn state_of(stored: &str, pid: Option<i64>) -> RunState {
+    match stored {
         "complete" => RunState::Complete,
         "failed" => RunState::Failed,
         _ if pid.is_some_and(process_alive) => RunState::Running,
         _ => RunState::Interrupted,
-    };
+    }
+}
+
+fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
+    let state: String = row.get(4)?;
+    let pid: Option<i64> = row.get(15)?;
+    let state = state_of(&state, pid);
     let json = |index: usize| -> rusqlite::Result<Option<serde_json::Value>> {
         let text: Option<String> = row.get(index)?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
