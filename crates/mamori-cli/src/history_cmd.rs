@@ -1,11 +1,12 @@
-//! The findings history on the command line: `mamori runs list` and `mamori diff`. Runs are
-//! recorded by `mamori-workflow` (see `evaluate_cmd`).
+//! The findings history on the command line: `mamori runs list`, `mamori runs prune` and
+//! `mamori diff`. Runs are recorded by `mamori-workflow` (see `evaluate_cmd`).
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use mamori_store::{Diff, RunState};
+use mamori_store::{Diff, PrunePolicy, PruneReport, RunState, Store, StoreError};
 use serde_json::{json, Value};
 
 use crate::settings::{ListFormat, StoreLocation};
@@ -20,6 +21,31 @@ pub enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delete interrupted and failed runs, and complete runs beyond a retention, with their
+    /// findings. The latest complete run of each scope, runs still being recorded and runs
+    /// with notifications not delivered yet are always kept.
+    Prune(PruneArgs),
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Keep this many complete runs of each scope (default: `[store] keep_last`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    keep_last: Option<u32>,
+    /// Delete complete runs started more than DAYS ago (default: `[store] older_than_days`).
+    /// With a --keep-last too, a run goes only when neither keeps it; with neither, complete
+    /// runs are kept.
+    #[arg(long, value_name = "DAYS")]
+    older_than: Option<u32>,
+    /// List what would be deleted and the space it would free; delete nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Then rebuild the database file (VACUUM) so that it shrinks; without it, the freed space
+    /// stays inside the file for later runs.
+    #[arg(long, conflicts_with = "dry_run")]
+    vacuum: bool,
+    #[command(flatten)]
+    store: StoreLocation,
 }
 
 #[derive(Args)]
@@ -41,7 +67,13 @@ pub struct DiffArgs {
 }
 
 pub fn runs(command: RunsCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let RunsCommand::List { store, json } = command;
+    match command {
+        RunsCommand::List { store, json } => list(&store, json, out),
+        RunsCommand::Prune(args) => prune(args, out),
+    }
+}
+
+fn list(store: &StoreLocation, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let store = store.open_read_only()?;
     let runs = store.runs()?;
     if json {
@@ -83,6 +115,81 @@ pub fn runs(command: RunsCommand, out: &mut dyn Write) -> anyhow::Result<ExitCod
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn prune(args: PruneArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let (config, path) = args.store.resolve()?;
+    // Opening for writing would create an empty store where there is none.
+    if !path.exists() {
+        return Err(StoreError::Missing { path }.into());
+    }
+    let section = &config.file.store;
+    let policy = PrunePolicy {
+        keep_last: args.keep_last.or(section.keep_last.map(|n| n.get())).map(|n| n as usize),
+        older_than: args
+            .older_than
+            .or(section.older_than_days)
+            .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
+        dry_run: args.dry_run,
+        vacuum: args.vacuum,
+    };
+    let mut store = Store::open(&path)?;
+    let report = store.prune(&policy)?;
+    print_prune(&report, &store, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_prune(report: &PruneReport, store: &Store, out: &mut dyn Write) -> std::io::Result<()> {
+    let path = store.path().display();
+    if report.runs.is_empty() {
+        writeln!(out, "no run to prune in {path}")?;
+    } else {
+        writeln!(
+            out,
+            "{} {} run{} ({} findings) from {path}:",
+            if report.dry_run { "would delete" } else { "deleted" },
+            report.runs.len(),
+            if report.runs.len() == 1 { "" } else { "s" },
+            report.findings
+        )?;
+        writeln!(out, "{:>5}  {:<16}  {:<20}  {:>9}  scope", "id", "why", "started (UTC)", "findings")?;
+        for run in &report.runs {
+            writeln!(
+                out,
+                "{:>5}  {:<16}  {:<20}  {:>9}  {}",
+                run.id,
+                run.reason.as_str(),
+                timestamp(run.started_at),
+                run.findings,
+                run.scope_label
+            )?;
+        }
+    }
+    for held in &report.held {
+        writeln!(out, "kept run {}: {}", held.id, held.reason.as_str())?;
+    }
+    let freed = if report.dry_run { "would free" } else { "freed" };
+    match report.vacuum {
+        Some((before, after)) => {
+            writeln!(out, "{freed} {} inside the file; vacuumed: {} -> {}", size(report.freed_bytes), size(before), size(after))
+        }
+        None => writeln!(
+            out,
+            "{freed} {} inside the file; {} free in all, which `mamori runs prune --vacuum` gives back to the file system",
+            size(report.freed_bytes),
+            size(report.reclaimable_bytes)
+        ),
+    }
+}
+
+/// Bytes for people, with the exact count.
+fn size(bytes: u64) -> String {
+    let mib = bytes as f64 / 1_048_576.0;
+    if mib >= 1.0 {
+        format!("{mib:.1} MiB ({bytes} bytes)")
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn timestamp(ms: i64) -> String {

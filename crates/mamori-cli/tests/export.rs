@@ -176,3 +176,51 @@ fn runs_export_to_security_hub_and_ocsf() {
         "{stderr}"
     );
 }
+
+/// The OCSF export of a stored run is the text earlier releases wrote (the whole array
+/// pretty-printed at once), though it is now written finding by finding: on standard output
+/// with a final newline, in a file without; and a reader that stops early ends it quietly with
+/// 141, as for every command.
+#[test]
+fn ocsf_export_streams_the_same_bytes_as_the_collected_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = copy_demo_org(dir.path());
+    let db = dir.path().join("mamori.db");
+    ok(mamori(&db).arg("evaluate").arg(&inventory));
+
+    let store = mamori_store::Store::open_read_only(&db).unwrap();
+    let run = store.latest_complete_run(None, None).unwrap().unwrap();
+    let time = u128::try_from(run.finished_at.unwrap()).unwrap();
+    let mut documents = Vec::new();
+    store
+        .for_each_finding(run.id, |stored| {
+            let finding = stored.into_finding();
+            let meta = mamori_rules::find(&finding.rule_id).map(|rule| rule.meta());
+            documents.push(mamori_engine::report::ocsf_finding(&finding, meta, time));
+        })
+        .unwrap();
+    assert!(documents.len() > 100, "{}", documents.len());
+    let expected = serde_json::to_string_pretty(&documents).unwrap();
+
+    let (stdout, _) = ok(mamori(&db).args(["export", "ocsf"]));
+    assert!(stdout == format!("{expected}\n"), "standard output differs from the collected array");
+    let file = dir.path().join("run.ocsf.json");
+    let (_, stderr) = ok(mamori(&db).args(["export", "ocsf", "--output"]).arg(&file));
+    assert!(std::fs::read_to_string(&file).unwrap() == expected, "the file differs from the collected array");
+    assert!(stderr.contains(&format!("wrote {} OCSF findings of run 1", documents.len())), "{stderr}");
+
+    // `| head -c 100`: the reader goes away after the first bytes.
+    let mut child = mamori(&db)
+        .args(["export", "ocsf"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.code() == Some(141) && stderr.is_empty(), "{:?} {stderr}", output.status);
+    assert_eq!(&first[..], &expected.as_bytes()[..100]);
+}

@@ -244,3 +244,79 @@ fn copy_tree(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+/// The findings rows of run `run`.
+fn findings_of(db: &Path, run: i64) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM findings WHERE run_id = ?1", [run], |r| r.get(0)).unwrap()
+}
+
+/// A run of the same scope as run 1 left `running` by a process that is gone, holding the
+/// findings it had committed (a copy of run 1's).
+fn interrupted_copy_of_run_1(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute(
+        "INSERT INTO runs (kind, scope, scope_label, options, started_at, state, pid) \
+         SELECT kind, scope, scope_label, options, started_at + 1, 'running', 2147483646 FROM runs WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO findings SELECT ?1, finding_id, rule_id, status, severity, account_id, region, resource_type, \
+         resource_id, resource_arn, message FROM findings WHERE run_id = 1",
+        [id],
+    )
+    .unwrap();
+    id
+}
+
+#[test]
+fn interrupted_runs_are_superseded_and_runs_prune_applies_the_retention() {
+    let (dir, inventory, _config, db) = setup();
+    refused(mamori(&db).args(["runs", "prune"]), &["no store at", "mamori.db"]);
+    assert!(!db.exists(), "pruning creates no store");
+    ok(mamori(&db).arg("evaluate").arg(&inventory));
+    let checks = findings_of(&db, 1);
+    let interrupted = interrupted_copy_of_run_1(&db);
+    let listing = ok(mamori(&db).args(["runs", "list"]));
+    assert!(listing.contains("interrupted"), "{listing}");
+
+    // A dry run lists what would go and deletes nothing.
+    let dry = ok(mamori(&db).args(["runs", "prune", "--dry-run"]));
+    assert!(dry.contains(&format!("would delete 1 run ({checks} findings)")), "{dry}");
+    assert!(dry.contains(&format!("{interrupted:>5}  interrupted")) && dry.contains("would free"), "{dry}");
+    assert_eq!(findings_of(&db, interrupted), checks);
+
+    // The next complete run of the scope discards the partial findings and keeps the row.
+    ok(mamori(&db).arg("evaluate").arg(&inventory));
+    assert_eq!(findings_of(&db, interrupted), 0);
+    let runs: Value = serde_json::from_str(&ok(mamori(&db).args(["runs", "list", "--json"]))).unwrap();
+    let row = &runs.as_array().unwrap()[1];
+    assert_eq!((row["id"].as_i64(), row["state"].as_str()), (Some(interrupted), Some("interrupted")));
+    let recorded: i64 = ["pass", "fail", "error", "muted"].iter().map(|k| row["counts"][k].as_i64().unwrap()).sum();
+    assert_eq!(recorded, checks, "what it had recorded stays counted");
+
+    // Retention from mamori.toml: two complete runs of the scope; the flag wins over it.
+    ok(mamori(&db).arg("evaluate").arg(&inventory));
+    let config = dir.path().join("retention.toml");
+    std::fs::write(&config, "[store]\nkeep_last = 2\nolder_than_days = 0\n").unwrap();
+    let pruned = ok(mamori(&db).args(["runs", "prune", "--vacuum", "--config"]).arg(&config));
+    assert!(pruned.contains(&format!("deleted 2 runs ({checks} findings)")), "{pruned}");
+    assert!(pruned.contains("    1  beyond retention") && pruned.contains("interrupted"), "{pruned}");
+    assert!(pruned.contains("vacuumed: "), "{pruned}");
+    let runs: Value = serde_json::from_str(&ok(mamori(&db).args(["runs", "list", "--json"]))).unwrap();
+    let ids: Vec<i64> = runs.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![3, 4]);
+    let diff: Value = serde_json::from_str(&ok(mamori(&db).args(["diff", "--format", "json"]))).unwrap();
+    assert_eq!((diff["previous"]["id"].as_i64(), diff["current"]["id"].as_i64()), (Some(3), Some(4)));
+
+    let pruned = ok(mamori(&db).args(["runs", "prune", "--keep-last", "1", "--config"]).arg(&config));
+    assert!(pruned.contains("deleted 1 run (") && pruned.contains("    3  beyond retention"), "{pruned}");
+    let nothing = ok(mamori(&db).args(["runs", "prune", "--keep-last", "1"]));
+    assert!(nothing.contains("no run to prune"), "{nothing}");
+    refused(mamori(&db).args(["runs", "prune", "--keep-last", "0"]), &["--keep-last"]);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[store]\nkeep_last = 0\n").unwrap();
+    refused(mamori(&db).args(["runs", "prune", "--config"]).arg(&bad), &["bad.toml", "line 2", "nonzero"]);
+}

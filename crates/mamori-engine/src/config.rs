@@ -86,6 +86,12 @@ pub struct StoreSection {
     /// The SQLite database of the findings history (relative paths are relative to the
     /// directory of `mamori.toml`).
     pub path: Option<PathBuf>,
+    /// The retention of `mamori runs prune` when `--keep-last` is not given: complete runs
+    /// kept per scope.
+    pub keep_last: Option<std::num::NonZeroU32>,
+    /// The retention of `mamori runs prune` when `--older-than` is not given: complete runs
+    /// started within this many days are kept.
+    pub older_than_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,7 +2,11 @@
 //! same data) inserted into a fresh store, against writing the same findings as JSON Lines
 //! (the `--format json` report's cost) as the baseline. Prints both times and their ratio.
 //!
-//! `cargo run --release -p mamori-store --example bench_insert [N]`
+//! `cargo run --release -p mamori-store --example bench_insert [N] [--db PATH] [--rules ID,…]`
+//!
+//! `--db` records into that store and keeps it (the export benchmark, `scripts/bench-export`,
+//! reads it back); `--rules` spreads the findings over these rule ids instead of 60 made-up
+//! ones, so that readers find them in the catalog as they would a real run's.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -12,7 +16,15 @@ use mamori_model::{Finding, Severity, Status};
 use mamori_store::{NewRun, RuleInfo, Scope, Store};
 
 fn main() {
-    let count: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let (mut count, mut db, mut rule_ids) = (1_000_000usize, None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--db" => db = Some(std::path::PathBuf::from(args.next().expect("--db PATH"))),
+            "--rules" => rule_ids = Some(args.next().expect("--rules ID,…")),
+            n => count = n.parse().expect("N, --db PATH or --rules ID,…"),
+        }
+    }
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -20,7 +32,10 @@ fn main() {
         seed ^= seed << 17;
         seed
     };
-    let rules: Vec<Arc<str>> = (0..60).map(|n| Arc::from(format!("rule-{n}"))).collect();
+    let rules: Vec<Arc<str>> = match &rule_ids {
+        Some(ids) => ids.split(',').filter(|id| !id.is_empty()).map(Arc::from).collect(),
+        None => (0..60).map(|n| Arc::from(format!("rule-{n}"))).collect(),
+    };
     let accounts: Vec<Arc<str>> = (0..200).map(|n| Arc::from(format!("{:012}", 100_000_000_000u64 + n))).collect();
     let regions: Vec<Arc<str>> = ["us-east-1", "eu-west-1", "ap-northeast-1"].iter().map(|r| Arc::from(*r)).collect();
     let kind: Arc<str> = Arc::from("AWS::S3::Bucket");
@@ -29,7 +44,7 @@ fn main() {
             let roll = next();
             let resource: Arc<str> = Arc::from(format!("bucket-{n}"));
             Finding {
-                rule_id: rules[(roll % 60) as usize].clone(),
+                rule_id: rules[(roll % rules.len() as u64) as usize].clone(),
                 status: [Status::Pass, Status::Pass, Status::Fail, Status::Error][(roll >> 8) as usize % 4],
                 severity: Severity::ALL[(roll >> 16) as usize % 5],
                 account_id: accounts[(roll >> 24) as usize % 200].clone(),
@@ -53,8 +68,9 @@ fn main() {
     lines.into_inner().unwrap().sync_all().unwrap();
     let baseline = started.elapsed().as_secs_f64();
 
+    let db = db.unwrap_or_else(|| dir.path().join("mamori.db"));
     let started = Instant::now();
-    let mut store = Store::open(&dir.path().join("mamori.db")).unwrap();
+    let mut store = Store::open(&db).unwrap();
     let run = NewRun {
         kind: "bench".into(),
         scope: Scope::new("bench", &serde_json::json!({"bench": count})),
@@ -71,8 +87,7 @@ fn main() {
     let summary = recorder.complete(&serde_json::json!({}), &[]).unwrap();
     let stored = started.elapsed().as_secs_f64();
     assert_eq!(summary.counts.total() as usize, count);
-    let size = std::fs::metadata(dir.path().join("mamori.db")).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(dir.path().join("mamori.db-wal")).map(|m| m.len()).unwrap_or(0);
+    let size = store.size().unwrap();
 
     println!("{count} findings");
     println!("JSON Lines report: {baseline:.2} s");

@@ -9,12 +9,15 @@
 //! Durability rules: a run row is committed as `running` before its first finding, findings
 //! are written in batches, and the run becomes `complete` in the same transaction as its
 //! final counts. A run killed midway therefore stays `running` (shown as interrupted) and
-//! [`Store::latest_complete_run`] never returns it. WAL journaling means readers never block
-//! the writer and a crash never corrupts the file. A database written by a newer mamori is
-//! refused untouched.
+//! [`Store::latest_complete_run`] never returns it. When the next run of its scope completes,
+//! an interrupted run's partial findings are deleted and its row stays as the record of the
+//! interruption; [`Store::prune`] deletes whole runs (see `prune`). WAL journaling means
+//! readers never block the writer and a crash never corrupts the file. A database written by
+//! a newer mamori is refused untouched.
 
 mod notifications;
 mod paths;
+mod prune;
 mod record;
 mod runs;
 mod schema;
@@ -27,6 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use notifications::{NewNotification, Notification};
 pub use paths::default_path;
+pub use prune::{HeldReason, HeldRun, PrunePolicy, PruneReason, PruneReport, PrunedRun};
 pub use record::{AccountRecord, NewRun, RuleInfo, RunRecorder, Scope};
 pub use runs::{RunState, RunSummary, StoredFinding};
 pub use schema::LATEST as SCHEMA_VERSION;

@@ -69,6 +69,7 @@ pub struct NewRun {
 pub struct RunRecorder<'s> {
     store: &'s mut Store,
     id: RunId,
+    scope: String,
     in_transaction: usize,
     counts: StatusCounts,
     fail_by_severity: SeverityCounts,
@@ -113,6 +114,7 @@ impl Store {
         Ok(RunRecorder {
             store: self,
             id,
+            scope: run.scope.key.clone(),
             in_transaction: 0,
             counts: StatusCounts::default(),
             fail_by_severity: SeverityCounts::default(),
@@ -173,7 +175,8 @@ impl RunRecorder<'_> {
     }
 
     /// Mark the run complete, with its statistics and accounts, in the same transaction as
-    /// its last findings.
+    /// its last findings. The same transaction deletes the partial findings of the interrupted
+    /// runs of the same scope, keeping their rows (see `prune`).
     pub fn complete(mut self, statistics: &Value, accounts: &[AccountRecord]) -> Result<RunSummary> {
         if self.in_transaction == 0 {
             self.execute_batch("BEGIN IMMEDIATE")?;
@@ -215,6 +218,7 @@ impl RunRecorder<'_> {
                     by_severity
                 ],
             )?;
+            crate::prune::discard_interrupted_findings(&store.conn, &self.scope, self.id)?;
             Ok(())
         })();
         written.map_err(|e| store.error(e))?;

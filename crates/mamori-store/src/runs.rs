@@ -116,15 +116,22 @@ fn process_alive(pid: i64) -> bool {
     }
 }
 
-fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
-    let state: String = row.get(4)?;
-    let pid: Option<i64> = row.get(15)?;
-    let state = match state.as_str() {
+/// A run's state from its stored `state` and the process that records it: a `running` row
+/// whose process is gone (or whose pid was cleared when its findings were pruned) was
+/// interrupted.
+pub(crate) fn state_of(stored: &str, pid: Option<i64>) -> RunState {
+    match stored {
         "complete" => RunState::Complete,
         "failed" => RunState::Failed,
         _ if pid.is_some_and(process_alive) => RunState::Running,
         _ => RunState::Interrupted,
-    };
+    }
+}
+
+fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
+    let state: String = row.get(4)?;
+    let pid: Option<i64> = row.get(15)?;
+    let state = state_of(&state, pid);
     let json = |index: usize| -> rusqlite::Result<Option<serde_json::Value>> {
         let text: Option<String> = row.get(index)?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
@@ -248,6 +255,19 @@ impl Store {
 
     /// Every finding of a run, in recording order, streamed to `visit`.
     pub fn for_each_finding(&self, run: RunId, mut visit: impl FnMut(StoredFinding)) -> Result<()> {
+        self.try_for_each_finding(run, |finding| {
+            visit(finding);
+            Ok::<(), StoreError>(())
+        })
+    }
+
+    /// [`Store::for_each_finding`] whose `visit` can fail (a writer whose reader went away):
+    /// the first error stops the walk and is returned as it is, so nothing more is read.
+    pub fn try_for_each_finding<E: From<StoreError>>(
+        &self,
+        run: RunId,
+        mut visit: impl FnMut(StoredFinding) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let mut statement = self
             .conn
             .prepare(
@@ -284,12 +304,13 @@ impl Store {
             })()
             .map_err(|e| self.error(e))?;
             match finding {
-                Ok(finding) => visit(finding),
+                Ok(finding) => visit(finding)?,
                 Err(message) => {
                     return Err(StoreError::Corrupt {
                         path: self.path.clone(),
                         message: format!("run {run}: {message}"),
-                    })
+                    }
+                    .into())
                 }
             }
         }

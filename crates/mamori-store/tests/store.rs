@@ -1,5 +1,5 @@
 //! The store against real SQLite files: migrations, killed runs, refusals (newer schema,
-//! read-only, locked, foreign files), transitions and the notification queue.
+//! read-only, locked, foreign files), transitions, the notification queue and pruning.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use mamori_model::{Finding, Severity, Status};
 use mamori_store::{
-    classify, AccountRecord, NewNotification, NewRun, OpenOptions, RuleInfo, RunState, Scope, Store, StoreError,
-    TransitionKind, SCHEMA_VERSION,
+    classify, AccountRecord, HeldReason, HeldRun, NewNotification, NewRun, OpenOptions, PrunePolicy, PruneReason,
+    RuleInfo, RunState, Scope, Store, StoreError, TransitionKind, SCHEMA_VERSION,
 };
 use serde_json::json;
 
@@ -165,6 +165,168 @@ fn a_killed_run_never_hides_the_last_complete_run() {
     // The default comparison skips the interrupted run.
     let err = store.diff_runs(None, None).unwrap_err().to_string();
     assert!(err.contains(&format!("run {complete} is the only complete run")), "{err}");
+}
+
+/// A run of `scope` whose recording process committed `findings` and then stopped without
+/// closing it (written straight into the file, as a killed process's batches are). It reads
+/// as running while its pid is this process; [`kill`] makes it interrupted.
+fn partial_run(store: &mut Store, path: &Path, scope: &str, findings: &[Finding]) -> i64 {
+    let run = store.begin_run(&new_run(scope)).unwrap();
+    let id = run.id();
+    std::mem::forget(run);
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    let tx = conn.transaction().unwrap();
+    for f in findings {
+        tx.execute(
+            "INSERT INTO findings (run_id, finding_id, rule_id, status, severity, account_id, region, resource_type, \
+             resource_id, resource_arn, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            rusqlite::params![
+                id,
+                f.id(),
+                &*f.rule_id,
+                f.status.as_str(),
+                f.severity.as_str(),
+                &*f.account_id,
+                &*f.region,
+                &*f.resource_type,
+                &*f.resource_id,
+                f.resource_arn.as_deref(),
+                f.message
+            ],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    id
+}
+
+/// The process recording run `id` is gone.
+fn kill(path: &Path, id: i64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute("UPDATE runs SET pid = 2147483646 WHERE id = ?1", [id]).unwrap();
+}
+
+fn rows(path: &Path, table: &str, run: i64) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let column = if table == "runs" { "id" } else { "run_id" };
+    conn.query_row(&format!("SELECT count(*) FROM {table} WHERE {column} = ?1"), [run], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn completing_a_run_discards_the_partial_findings_of_interrupted_runs_of_its_scope() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let first = record(&mut store, "s", &[finding("r1", "b1", Status::Fail)]);
+    let partial: Vec<Finding> = (0..30)
+        .map(|n| finding("r1", &format!("b{n}"), if n % 3 == 0 { Status::Fail } else { Status::Pass }))
+        .collect();
+    let killed = partial_run(&mut store, &path, "s", &partial);
+    kill(&path, killed);
+    let other_scope = partial_run(&mut store, &path, "other", &partial);
+    kill(&path, other_scope);
+    // Still being recorded by a live process (this one): left alone.
+    let live = partial_run(&mut store, &path, "s", &partial);
+    let second = record(&mut store, "s", &[finding("r1", "b1", Status::Pass)]);
+
+    assert!(store.findings(killed).unwrap().is_empty(), "partial findings are discarded");
+    let run = store.run(killed).unwrap();
+    assert_eq!(run.state, RunState::Interrupted, "the row stays, as the record of the interruption");
+    assert_eq!((run.counts.pass, run.counts.fail, run.counts.total()), (20, 10, 30), "with what it had recorded");
+    assert_eq!(run.fail_by_severity.get(Severity::High), 10);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let pid: Option<i64> = conn.query_row("SELECT pid FROM runs WHERE id = ?1", [killed], |r| r.get(0)).unwrap();
+    assert_eq!(pid, None, "interrupted for good, even once its pid is reused");
+
+    assert_eq!(store.findings(other_scope).unwrap().len(), 30, "another scope's runs are not superseded");
+    assert_eq!(store.run(live).unwrap().state, RunState::Running);
+    assert_eq!(store.findings(live).unwrap().len(), 30);
+    let diff = store.diff(first, second).unwrap();
+    assert_eq!(diff.counts.get(&TransitionKind::Resolved), Some(&1));
+    // Completing again finds nothing left to discard and changes nothing.
+    record(&mut store, "s", &[]);
+    assert_eq!(store.run(killed).unwrap(), run);
+}
+
+#[test]
+fn prune_deletes_ended_runs_and_complete_runs_beyond_retention() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let many = |status| (0..2000).map(|n| finding("r1", &format!("bucket-{n}"), status)).collect::<Vec<_>>();
+    let c1 = record(&mut store, "a", &many(Status::Fail));
+    let c2 = record(&mut store, "a", &many(Status::Fail));
+    let mut run = store.begin_run(&new_run("a")).unwrap();
+    let failed = run.id();
+    run.add(&finding("r1", "b1", Status::Fail)).unwrap();
+    run.fail("invalid JSON on line 4").unwrap();
+    let c3 = record(&mut store, "a", &many(Status::Pass));
+    let c4 = record(&mut store, "a", &many(Status::Pass));
+    let b1 = record(&mut store, "b", &many(Status::Fail));
+    let interrupted = partial_run(&mut store, &path, "a", &many(Status::Pass));
+    kill(&path, interrupted);
+    let live = partial_run(&mut store, &path, "a", &many(Status::Pass));
+    let notify = |store: &mut Store, run_id| {
+        store.enqueue_notification(&NewNotification { run_id, owner: None, target: "security", payload: "{}" }).unwrap()
+    };
+    let delivered = notify(&mut store, c1);
+    store.record_delivery(delivered, Ok(())).unwrap();
+    let pending = notify(&mut store, c2);
+    // The only run of scope b is old: still the latest of its scope.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE runs SET started_at = started_at - 400 * 86400000 WHERE id IN (?1, ?2)", [b1, c1]).unwrap();
+
+    let keep_one = PrunePolicy { keep_last: Some(1), ..PrunePolicy::default() };
+    let dry = store.prune(&PrunePolicy { dry_run: true, ..keep_one.clone() }).unwrap();
+    let gone: Vec<(i64, PruneReason, u64)> = dry.runs.iter().map(|r| (r.id, r.reason, r.findings)).collect();
+    assert_eq!(
+        gone,
+        vec![
+            (c1, PruneReason::Retention, 2000),
+            (failed, PruneReason::Failed, 0),
+            (c3, PruneReason::Retention, 2000),
+            (interrupted, PruneReason::Interrupted, 2000),
+        ]
+    );
+    assert_eq!(
+        dry.held,
+        vec![
+            HeldRun { id: live, reason: HeldReason::Running },
+            HeldRun { id: c2, reason: HeldReason::PendingNotifications }
+        ]
+    );
+    assert_eq!(dry.findings, 6000);
+    assert!(dry.freed_bytes > 6000 * 50 && dry.reclaimable_bytes >= dry.freed_bytes, "{dry:?}");
+    assert_eq!(store.runs().unwrap().len(), 8, "a dry run deletes nothing");
+    assert_eq!(store.findings(c1).unwrap().len(), 2000);
+
+    let report = store.prune(&keep_one).unwrap();
+    assert_eq!(report, mamori_store::PruneReport { dry_run: false, ..dry });
+    let left: Vec<i64> = store.runs().unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(left, vec![c2, c4, b1, live]);
+    for id in [c1, failed, c3, interrupted] {
+        for table in ["runs", "findings", "run_accounts", "run_rules", "notifications"] {
+            assert_eq!(rows(&path, table, id), 0, "run {id}: {table}");
+        }
+    }
+    assert_eq!(store.pending_notifications().unwrap()[0].id, pending);
+    assert_eq!(store.latest_complete_run(Some(&new_run("a").scope.key), None).unwrap().unwrap().id, c4);
+    assert_eq!(store.findings(c4).unwrap().len(), 2000);
+    assert_eq!(rows(&path, "run_accounts", c4), 1);
+
+    // Age alone: the recent run with pending notifications and the latest runs stay.
+    let by_age = PrunePolicy { older_than: Some(Duration::from_secs(30 * 86_400)), ..PrunePolicy::default() };
+    assert!(store.prune(&by_age).unwrap().runs.is_empty());
+    // Once its notifications are delivered, run 2 goes; VACUUM gives the space back.
+    store.record_delivery(pending, Ok(())).unwrap();
+    let report = store.prune(&PrunePolicy { vacuum: true, ..keep_one }).unwrap();
+    assert_eq!(report.runs.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c2]);
+    let (before, after) = report.vacuum.unwrap();
+    assert!(after < before && before - after >= report.reclaimable_bytes, "{report:?}");
+    assert_eq!(store.size().unwrap(), after);
+    assert_eq!(store.prune(&PrunePolicy::default()).unwrap().reclaimable_bytes, 0);
+    drop(store);
+
+    let err = Store::open_read_only(&path).unwrap().prune(&PrunePolicy::default()).unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
 }
 
 #[test]
