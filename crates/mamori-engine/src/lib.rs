@@ -22,15 +22,35 @@ pub use pipeline::InventoryStats;
 pub use report::{Destination, Format, ReportWriter};
 pub use summary::{Summary, SummaryBuilder};
 
-/// Why an evaluation did not complete.
+/// Why an evaluation did not complete. Causes are part of the message and not also returned
+/// as `source()`, so that `error: {err:#}` says each of them once.
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluateError {
     #[error(transparent)]
     Inventory(#[from] InventoryError),
     #[error("cannot write the report: {0}")]
-    Output(#[from] std::io::Error),
+    Output(std::io::Error),
+    #[error("cannot write the report to `{path}`: {cause}")]
+    Write { path: PathBuf, cause: std::io::Error },
     #[error("the inventory is empty: no configuration item in {0}")]
     Empty(String),
+}
+
+impl From<std::io::Error> for EvaluateError {
+    fn from(err: std::io::Error) -> Self {
+        EvaluateError::Output(err)
+    }
+}
+
+/// An error without the ` at path "…"` that `tempfile` appends naming its staging file: the
+/// user named the report's path, which the message gives already, and the staging file's
+/// random name only confuses. `tempfile` keeps the operating system's error only as text.
+fn without_staging_path(err: std::io::Error) -> std::io::Error {
+    let text = err.to_string();
+    match text.rfind(" at path \"") {
+        Some(end) if err.get_ref().is_some() => std::io::Error::new(err.kind(), &text[..end]),
+        _ => err,
+    }
 }
 
 /// The outcome of a complete evaluation.
@@ -98,7 +118,10 @@ pub fn evaluate_to_report_observed(
         return Err(EvaluateError::Empty(inputs.join(", ")));
     }
     let summary = builder.finish(&stats);
-    writer.finish(&summary, destination)?;
+    writer.finish(&summary, destination).map_err(|err| match destination {
+        Destination::File(path) => EvaluateError::Write { path: path.clone(), cause: without_staging_path(err) },
+        Destination::Stdout => EvaluateError::Output(err),
+    })?;
     Ok(Outcome { summary, stats })
 }
 
@@ -107,4 +130,45 @@ pub fn evaluate_to_report_observed(
 pub fn read_only(inputs: &[PathBuf], threads: usize) -> Result<InventoryStats, InventoryError> {
     let empty = RuleSet::new(Vec::new());
     pipeline::evaluate(inputs, &empty, threads, None).map(|(stats, _)| stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn error_chains_say_each_thing_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let inventory = dir.path().join("items.jsonl");
+        std::fs::write(
+            &inventory,
+            r#"{"resourceType":"AWS::S3::Bucket","resourceId":"b","accountId":"111122223333","awsRegion":"us-east-1"}"#,
+        )
+        .unwrap();
+        let rules = Config::default().rule_set().unwrap();
+        let destination = Destination::File(dir.path().join("no-such-directory/report.json"));
+        let err = evaluate_to_report(&[inventory], &rules, Format::Json, &destination, 1).err().unwrap();
+        let text = chain(&err);
+        let Destination::File(path) = &destination else { unreachable!() };
+        assert_eq!(
+            text,
+            format!("cannot write the report to `{}`: No such file or directory (os error 2)", path.display())
+        );
+
+        let missing = dir.path().join("missing.jsonl");
+        let err = evaluate_to_report(&[missing.clone()], &rules, Format::Json, &Destination::Stdout, 1).err().unwrap();
+        assert_eq!(chain(&err), format!("`{}` is neither a file nor a directory", missing.display()));
+    }
 }

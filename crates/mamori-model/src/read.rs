@@ -22,19 +22,24 @@ use crate::item::{ConfigItem, ItemError, RawItem};
 const BATCH_BYTES: usize = 1 << 20;
 /// Items decoded from a document handed on at a time.
 const BATCH_ITEMS: usize = 2_000;
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why the inventory could not be read. Every variant names the file, and the line or item
 /// where that is known.
+///
+/// A message carries its cause in its own text and does not also return it as
+/// [`source`](std::error::Error::source): the command line prints the whole chain
+/// (`error: {err:#}`), which would otherwise say every cause twice.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
-    #[error("cannot open `{path}`: {source}")]
-    Open { path: PathBuf, source: io::Error },
-    #[error("cannot read `{path}` near line {line}: {source}")]
-    Read { path: PathBuf, line: u64, source: io::Error },
+    #[error("cannot open `{path}`: {cause}")]
+    Open { path: PathBuf, cause: io::Error },
+    #[error("cannot read `{path}` near line {line}: {cause}")]
+    Read { path: PathBuf, line: u64, cause: io::Error },
     #[error("`{path}` line {line}: invalid JSON: {message}")]
     Json { path: PathBuf, line: u64, message: String },
-    #[error("`{path}` line {line}: {source}")]
-    Item { path: PathBuf, line: u64, source: ItemError },
+    #[error("`{path}` line {line}: {cause}")]
+    Item { path: PathBuf, line: u64, cause: ItemError },
     #[error("`{path}`: {message}")]
     Document { path: PathBuf, message: String },
     #[error("`{path}` is neither a file nor a directory")]
@@ -87,10 +92,10 @@ impl Batch {
                         line: number,
                         message: err.to_string(),
                     })?;
-                    let items = raw.into_items().map_err(|source| InventoryError::Item {
+                    let items = raw.into_items().map_err(|cause| InventoryError::Item {
                         path: self.path.to_path_buf(),
                         line: number,
-                        source,
+                        cause,
                     })?;
                     items.into_iter().for_each(&mut push);
                 }
@@ -132,14 +137,14 @@ fn collect_files(
     files: &mut Vec<PathBuf>,
     stats: &mut ReadStats,
 ) -> Result<(), InventoryError> {
-    let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
+    let metadata = std::fs::metadata(path).map_err(|cause| match cause.kind() {
         io::ErrorKind::NotFound => InventoryError::NotFound { path: path.to_owned() },
-        _ => InventoryError::Open { path: path.to_owned(), source },
+        _ => InventoryError::Open { path: path.to_owned(), cause },
     })?;
     if metadata.is_dir() {
         let mut entries = std::fs::read_dir(path)
             .and_then(|entries| entries.map(|entry| entry.map(|e| e.path())).collect::<Result<Vec<_>, _>>())
-            .map_err(|source| InventoryError::Open { path: path.to_owned(), source })?;
+            .map_err(|cause| InventoryError::Open { path: path.to_owned(), cause })?;
         entries.sort();
         for entry in entries {
             collect_files(&entry, false, files, stats)?;
@@ -163,7 +168,7 @@ fn is_inventory_file_name(path: &Path) -> bool {
 
 /// Open a file, transparently gunzipping it.
 pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead + Send>, InventoryError> {
-    let open_error = |source| InventoryError::Open { path: path.to_owned(), source };
+    let open_error = |cause| InventoryError::Open { path: path.to_owned(), cause };
     let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(open_error)?);
     let head = file.fill_buf().map_err(open_error)?;
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -177,12 +182,17 @@ pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead + Send>, Inventory
 fn read_file<E: From<InventoryError>>(path: &Path, emit: &mut impl FnMut(Batch) -> Result<(), E>) -> Result<(), E> {
     let shared: Arc<Path> = Arc::from(path);
     let mut reader = open_maybe_gzip(path)?;
-    let read_error = |line, source| InventoryError::Read { path: path.to_owned(), line, source };
+    let read_error = |line, cause| InventoryError::Read { path: path.to_owned(), line, cause };
     // Peek at the first line to tell JSON Lines from one document: a JSON Lines file's first
     // line is a complete value; a pretty-printed document's is not, and a snapshot file that
     // AWS wrote on one line announces itself by its envelope keys.
     let mut first = Vec::new();
     reader.read_until(b'\n', &mut first).map_err(|e| read_error(1, e))?;
+    // Editors on Windows start UTF-8 files with a byte order mark, which JSON does not allow;
+    // it says nothing about the content, so it is skipped (as `mamori.toml` does).
+    if first.starts_with(UTF8_BOM) {
+        first.drain(..UTF8_BOM.len());
+    }
     if is_document(&first) {
         let chained = io::Cursor::new(first).chain(reader);
         return read_document(&shared, chained, emit);
@@ -250,7 +260,7 @@ fn read_document<E: From<InventoryError>>(
             InventoryError::Read {
                 path: path.to_path_buf(),
                 line,
-                source: io::Error::new(io::ErrorKind::InvalidData, message),
+                cause: io::Error::new(io::ErrorKind::InvalidData, message),
             }
         } else {
             InventoryError::Json { path: path.to_path_buf(), line, message }
@@ -442,6 +452,49 @@ mod tests {
         std::fs::write(&path, format!("{ITEM}\n{{\"resourceType\": \n")).unwrap();
         let err = read_all(&path).unwrap_err().to_string();
         assert!(err.contains("bad.jsonl` line 2: invalid JSON"), "{err}");
+    }
+
+    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn error_chains_say_each_thing_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-type.jsonl");
+        std::fs::write(&path, r#"{"resourceId":"b1","accountId":"1","awsRegion":"us-east-1"}"#).unwrap();
+        let err = read_all(&path).unwrap_err();
+        assert_eq!(chain(&err), format!("`{}` line 1: missing required field `resourceType`", path.display()));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = dir.path().join("bom.jsonl");
+        std::fs::write(&lines, format!("\u{feff}{ITEM}\n{ITEM}\n")).unwrap();
+        assert_eq!(read_all(&lines).unwrap().len(), 2);
+
+        let document = dir.path().join("bom-snapshot.json");
+        std::fs::write(
+            &document,
+            format!("\u{feff}{{\n\"fileVersion\": \"1.0\",\n\"configurationItems\": [{ITEM}]}}\n"),
+        )
+        .unwrap();
+        assert_eq!(read_all(&document).unwrap().len(), 1);
+
+        let gz = dir.path().join("bom.jsonl.gz");
+        let mut encoder = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        write!(encoder, "\u{feff}{ITEM}\n").unwrap();
+        encoder.finish().unwrap();
+        assert_eq!(read_all(&gz).unwrap().len(), 1);
     }
 
     #[test]
