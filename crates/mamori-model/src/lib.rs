@@ -6,11 +6,13 @@
 //! ([`ConfigItem`]), the findings rules produce ([`Finding`]), and the streaming readers
 //! ([`read_inventory`]). It never calls AWS.
 
+mod escape;
 mod finding;
 mod item;
 mod read;
 pub mod time;
 
+pub use escape::escape_controls;
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
 pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE};
 pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, ReadStats};
