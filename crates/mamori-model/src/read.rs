@@ -7,6 +7,7 @@
 //! streaming visitor that hands items on as the array is read. Either may be gzip-compressed;
 //! compression is recognised by its magic bytes, not by the file name.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -109,20 +110,25 @@ impl Batch {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ReadStats {
     pub files: u64,
-    /// Files in a directory that are not inventory files by their name (README, .DS_Store).
+    /// Files in a directory that are not inventory files by their name (README, .DS_Store), and
+    /// entries that are not regular files (FIFOs, sockets, devices).
     pub files_ignored: u64,
 }
 
 /// Walk `inputs` (files or directories, recursively, in name order) and hand every batch to
 /// `emit`. Stops at the first error; an `emit` error stops reading and is returned as is.
+///
+/// A file is read once however often it is reached (named twice, or through a symbolic link to
+/// a directory already walked): reading it again would count every resource in it twice.
 pub fn read_inventory<E>(inputs: &[PathBuf], mut emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
 where
     E: From<InventoryError>,
 {
     let mut stats = ReadStats::default();
+    let mut seen = HashSet::new();
     for input in inputs {
         let mut files = Vec::new();
-        collect_files(input, true, &mut files, &mut stats).map_err(E::from)?;
+        collect_files(input, true, &mut files, &mut seen, &mut stats).map_err(E::from)?;
         for file in files {
             stats.files += 1;
             read_file(&file, &mut emit)?;
@@ -131,10 +137,30 @@ where
     Ok(stats)
 }
 
+/// What makes two paths the same file or directory: device and inode, which symbolic links,
+/// `..` and hard links do not change.
+#[cfg(unix)]
+type Identity = (u64, u64);
+
+#[cfg(unix)]
+fn identity(_path: &Path, metadata: &std::fs::Metadata) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+#[cfg(not(unix))]
+fn identity(path: &Path, _metadata: &std::fs::Metadata) -> Identity {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
 fn collect_files(
     path: &Path,
     named_explicitly: bool,
     files: &mut Vec<PathBuf>,
+    seen: &mut HashSet<Identity>,
     stats: &mut ReadStats,
 ) -> Result<(), InventoryError> {
     let metadata = std::fs::metadata(path).map_err(|cause| match cause.kind() {
@@ -142,15 +168,23 @@ fn collect_files(
         _ => InventoryError::Open { path: path.to_owned(), cause },
     })?;
     if metadata.is_dir() {
+        // A directory seen before (through a link, or as an ancestor: a loop) holds nothing new.
+        if !seen.insert(identity(path, &metadata)) {
+            return Ok(());
+        }
         let mut entries = std::fs::read_dir(path)
             .and_then(|entries| entries.map(|entry| entry.map(|e| e.path())).collect::<Result<Vec<_>, _>>())
             .map_err(|cause| InventoryError::Open { path: path.to_owned(), cause })?;
         entries.sort();
         for entry in entries {
-            collect_files(&entry, false, files, stats)?;
+            collect_files(&entry, false, files, seen, stats)?;
         }
-    } else if named_explicitly || is_inventory_file_name(path) {
-        files.push(path.to_owned());
+    } else if named_explicitly || (metadata.is_file() && is_inventory_file_name(path)) {
+        // A FIFO or device found in a directory could block reading forever; one the user
+        // named is a stream they asked for.
+        if seen.insert(identity(path, &metadata)) {
+            files.push(path.to_owned());
+        }
     } else {
         stats.files_ignored += 1;
     }
@@ -495,6 +529,83 @@ mod tests {
         write!(encoder, "\u{feff}{ITEM}\n").unwrap();
         encoder.finish().unwrap();
         assert_eq!(read_all(&gz).unwrap().len(), 1);
+    }
+
+    fn read_with_stats(inputs: &[PathBuf]) -> Result<(ReadStats, usize), InventoryError> {
+        let mut items = Vec::new();
+        let mut skipped = 0;
+        let stats = read_inventory(inputs, |batch: Batch| batch.decode(&mut items, &mut skipped))?;
+        Ok((stats, items.len()))
+    }
+
+    fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+    }
+
+    /// Runs `read` on another thread: a reader stuck on a FIFO fails the test instead of
+    /// hanging it.
+    fn within_seconds<T: Send + 'static>(read: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(read());
+        });
+        result.recv_timeout(std::time::Duration::from_secs(20)).expect("reading did not finish: stuck on a FIFO?")
+    }
+
+    #[test]
+    fn a_fifo_inside_a_directory_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.jsonl"), format!("{ITEM}\n")).unwrap();
+        mkfifo(&dir.path().join("stuck.jsonl"));
+        let inputs = vec![dir.path().to_owned()];
+        let (stats, items) = within_seconds(move || read_with_stats(&inputs)).unwrap();
+        assert_eq!((stats.files, stats.files_ignored, items), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_fifo_named_on_the_command_line_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stream.jsonl");
+        mkfifo(&fifo);
+        let writer_path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let mut out = std::fs::OpenOptions::new().write(true).open(writer_path).unwrap();
+            writeln!(out, "{ITEM}\n{ITEM}").unwrap();
+        });
+        let inputs = vec![fifo];
+        let (stats, items) = within_seconds(move || read_with_stats(&inputs)).unwrap();
+        writer.join().unwrap();
+        assert_eq!((stats.files, items), (1, 2));
+    }
+
+    #[test]
+    fn a_file_reached_twice_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let file = real.join("a.jsonl");
+        std::fs::write(&file, format!("{ITEM}\n{ITEM}\n")).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        // A link back to an ancestor would otherwise be walked forever.
+        std::os::unix::fs::symlink(dir.path(), real.join("loop")).unwrap();
+
+        let once = read_with_stats(std::slice::from_ref(&file)).unwrap();
+        assert_eq!((once.0.files, once.1), (1, 2));
+        for inputs in [
+            vec![file.clone(), file.clone()],
+            vec![dir.path().to_owned()],
+            vec![real.clone(), dir.path().join("link"), dir.path().join("link/a.jsonl")],
+            vec![dir.path().join("link/../real/a.jsonl"), file.clone()],
+        ] {
+            let (stats, items) = within_seconds({
+                let inputs = inputs.clone();
+                move || read_with_stats(&inputs)
+            })
+            .unwrap_or_else(|err| panic!("{inputs:?}: {err}"));
+            assert_eq!((stats.files, items), (1, 2), "{inputs:?}");
+        }
     }
 
     #[test]
