@@ -10,6 +10,7 @@ pub mod notify;
 pub mod owners;
 pub mod pipeline;
 pub mod report;
+mod resolve;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -80,6 +81,61 @@ pub fn evaluate_to_report(
     evaluate_to_report_observed(inputs, rules, format, destination, threads, None)
 }
 
+/// Sees every finding of an evaluation, in input order: the findings history records them.
+/// A plain `FnMut(&Finding)` is an observer that cannot forget what it saw.
+pub trait Observer {
+    fn observe(&mut self, finding: &Finding);
+
+    /// Whether [`restart`](Self::restart) makes the observer forget every finding it saw (a
+    /// store that deletes the run's findings so far). Then the evaluation is optimistic and
+    /// starts over only for an inventory that holds several items of one resource; otherwise
+    /// every inventory is pre-scanned for such items first (see [`pipeline`]).
+    fn restartable(&self) -> bool {
+        false
+    }
+
+    /// Forget every finding seen: the evaluation starts over.
+    fn restart(&mut self) {}
+}
+
+impl<F: FnMut(&Finding)> Observer for F {
+    fn observe(&mut self, finding: &Finding) {
+        self(finding)
+    }
+}
+
+/// The report being written and the observer, as the pipeline's sink.
+struct ReportSink<'a> {
+    writer: ReportWriter,
+    observer: Option<&'a mut dyn Observer>,
+    table: bool,
+    error: Option<std::io::Error>,
+}
+
+impl pipeline::Sink for ReportSink<'_> {
+    fn finding(&mut self, finding: Finding) {
+        if let Some(observer) = self.observer.as_deref_mut() {
+            observer.observe(&finding);
+        }
+        if self.error.is_none() && !self.table {
+            if let Err(err) = self.writer.write(&finding) {
+                self.error = Some(err);
+            }
+        }
+    }
+
+    fn restartable(&self) -> bool {
+        self.observer.as_deref().is_none_or(Observer::restartable)
+    }
+
+    fn restart(&mut self) {
+        if let Some(observer) = self.observer.as_deref_mut() {
+            observer.restart();
+        }
+        self.error = self.writer.restart().err();
+    }
+}
+
 /// [`evaluate_to_report`], also showing every finding, in input order, to `observer` (the
 /// findings history records them). The observer sees findings of a run that may still fail:
 /// it must keep them provisional until this returns `Ok`.
@@ -89,28 +145,18 @@ pub fn evaluate_to_report_observed(
     format: Format,
     destination: &Destination,
     threads: usize,
-    mut observer: Option<&mut dyn FnMut(&Finding)>,
+    observer: Option<&mut dyn Observer>,
 ) -> Result<Outcome, EvaluateError> {
-    let observer_present = observer.is_some();
-    let mut writer = ReportWriter::new(format, rules)?;
-    let mut write_error = None;
+    let writer = ReportWriter::new(format, rules)?;
     let table = format == Format::Table;
-    let mut write = |finding: Finding| {
-        if let Some(observer) = observer.as_mut() {
-            observer(&finding);
-        }
-        if write_error.is_none() && !table {
-            if let Err(err) = writer.write(&finding) {
-                write_error = Some(err);
-            }
-        }
-    };
     // The table view needs only the summary: unless observed, the findings need not leave
     // the workers.
-    let needs_findings = !table || observer_present;
-    let sink: Option<&mut dyn FnMut(Finding)> = if needs_findings { Some(&mut write) } else { None };
-    let (stats, builder) = pipeline::evaluate(inputs, rules, threads, sink)?;
-    if let Some(err) = write_error {
+    let needs_findings = !table || observer.is_some();
+    let mut sink = ReportSink { writer, observer, table, error: None };
+    let (stats, builder) =
+        pipeline::evaluate(inputs, rules, threads, if needs_findings { Some(&mut sink) } else { None })?;
+    let ReportSink { writer, error, .. } = sink;
+    if let Some(err) = error {
         return Err(err.into());
     }
     if stats.items == 0 {
@@ -168,7 +214,9 @@ mod tests {
         );
 
         let missing = dir.path().join("missing.jsonl");
-        let err = evaluate_to_report(&[missing.clone()], &rules, Format::Json, &Destination::Stdout, 1).err().unwrap();
+        let err = evaluate_to_report(std::slice::from_ref(&missing), &rules, Format::Json, &Destination::Stdout, 1)
+            .err()
+            .unwrap();
         assert_eq!(chain(&err), format!("`{}` is neither a file nor a directory", missing.display()));
     }
 }

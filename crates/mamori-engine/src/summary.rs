@@ -98,6 +98,8 @@ pub struct Summary {
     pub files: u64,
     pub resources: u64,
     pub resources_skipped: u64,
+    /// Items left out because a later item of the same resource stands instead.
+    pub resources_superseded: u64,
     pub collection_errors: u64,
     /// Resource types in the inventory that no selected rule reads, with their counts.
     pub not_covered: BTreeMap<String, u64>,
@@ -246,6 +248,7 @@ impl SummaryBuilder {
         summary.files = stats.files;
         summary.resources = stats.items - stats.collection_errors;
         summary.resources_skipped = stats.items_skipped;
+        summary.resources_superseded = stats.items_superseded;
         summary.collection_errors = stats.collection_errors;
         summary.not_covered = stats.not_covered.clone();
         for (id, mut rule) in self.rules {

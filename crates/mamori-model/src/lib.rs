@@ -10,9 +10,11 @@ mod escape;
 mod finding;
 mod item;
 mod read;
+mod stamp;
 pub mod time;
 
 pub use escape::escape_controls;
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
 pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE};
-pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, ReadStats};
+pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, InventoryFiles, ReadStats};
+pub use stamp::{ItemStamp, RawStamp, ResourceKey, Version};

@@ -6,18 +6,25 @@
 //! file, a saved API result, a JSON array, a pretty-printed item) is decoded here with a
 //! streaming visitor that hands items on as the array is read. Either may be gzip-compressed;
 //! compression is recognised by its magic bytes, not by the file name.
+//!
+//! The same files can be read a second time for their [`ItemStamp`]s only (which resource, which
+//! state): the engine's pre-scan for inventories that hold several items of one resource. Both
+//! reads cut the same batches and expand every record into the same items in the same order,
+//! so an item is known in either by its batch and its place in the batch.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::item::{ConfigItem, ItemError, RawItem};
+use crate::stamp::{ItemStamp, RawStamp};
 
 /// Raw JSON Lines text handed to a worker at a time.
 const BATCH_BYTES: usize = 1 << 20;
@@ -45,64 +52,109 @@ pub enum InventoryError {
     Document { path: PathBuf, message: String },
     #[error("`{path}` is neither a file nor a directory")]
     NotFound { path: PathBuf },
+    #[error(
+        "the inventory holds several items of one resource, and `{path}` is a stream that cannot be read a \
+         second time to leave the older ones out: save it to a file and evaluate the file"
+    )]
+    Stream { path: PathBuf },
+    #[error("`{path}` changed while it was read: its second reading did not give the items of the first")]
+    Changed { path: PathBuf },
 }
 
-/// A unit of work produced by [`read_inventory`].
-pub struct Batch {
+/// A unit of work produced by [`InventoryFiles::read`] (items) or
+/// [`InventoryFiles::read_stamps`] (stamps).
+pub struct Batch<T = ConfigItem> {
     pub path: Arc<Path>,
-    pub content: BatchContent,
+    pub content: BatchContent<T>,
 }
 
-pub enum BatchContent {
+pub enum BatchContent<T = ConfigItem> {
     /// Whole JSON Lines; `first_line` is the 1-based number of the first one.
     Lines { first_line: u64, text: Vec<u8> },
-    /// Items already decoded from a JSON document.
-    Items(Vec<ConfigItem>),
+    /// Items (or stamps) already decoded from a JSON document.
+    Items(Vec<T>),
 }
 
-impl Batch {
-    /// Decode the batch, appending its items to `out`. Items of deleted or unrecorded
-    /// resources are counted in `skipped` and not returned.
-    pub fn decode(self, out: &mut Vec<ConfigItem>, skipped: &mut u64) -> Result<(), InventoryError> {
-        self.decode_each(skipped, |item| out.push(item))
-    }
+/// A record as a line or an array element holds it, and what a read makes of it.
+pub(crate) trait Record: DeserializeOwned {
+    type Out;
+    /// Append what the record stands for (itself, or the items of its envelope) to `out`.
+    fn expand(self, out: &mut Vec<Self::Out>) -> Result<(), ItemError>;
+}
 
-    /// Decode the batch item by item, handing each item to `each` as soon as it is decoded.
-    /// A batch decodes to several megabytes of items, more than a core's cache holds: a
-    /// consumer that is done with an item before the next one is decoded finds it still in
-    /// cache, and its memory is reused at once by the next item. On an error, the items before
-    /// the failing line have been handed on already.
-    pub fn decode_each(self, skipped: &mut u64, mut each: impl FnMut(ConfigItem)) -> Result<(), InventoryError> {
-        let mut push = |item: ConfigItem| {
-            if item.is_deleted_or_unrecorded() {
-                *skipped += 1;
-            } else {
-                each(item);
-            }
-        };
+impl Record for RawItem {
+    type Out = ConfigItem;
+    fn expand(self, out: &mut Vec<ConfigItem>) -> Result<(), ItemError> {
+        out.extend(self.into_items()?);
+        Ok(())
+    }
+}
+
+impl Record for RawStamp {
+    type Out = ItemStamp;
+    fn expand(self, out: &mut Vec<ItemStamp>) -> Result<(), ItemError> {
+        self.into_stamps(out)
+    }
+}
+
+impl<T> Batch<T> {
+    /// Hand every item of the batch to `each`, in order, as soon as it is decoded.
+    fn for_each<R: Record<Out = T>>(self, mut each: impl FnMut(T)) -> Result<(), InventoryError> {
         match self.content {
-            BatchContent::Items(items) => items.into_iter().for_each(push),
+            BatchContent::Items(items) => items.into_iter().for_each(each),
             BatchContent::Lines { first_line, text } => {
+                let mut expanded = Vec::new();
                 for (offset, line) in text.split(|&byte| byte == b'\n').enumerate() {
                     let number = first_line + offset as u64;
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    let raw: RawItem = serde_json::from_slice(line).map_err(|err| InventoryError::Json {
+                    let raw: R = serde_json::from_slice(line).map_err(|err| InventoryError::Json {
                         path: self.path.to_path_buf(),
                         line: number,
                         message: err.to_string(),
                     })?;
-                    let items = raw.into_items().map_err(|cause| InventoryError::Item {
+                    raw.expand(&mut expanded).map_err(|cause| InventoryError::Item {
                         path: self.path.to_path_buf(),
                         line: number,
                         cause,
                     })?;
-                    items.into_iter().for_each(&mut push);
+                    expanded.drain(..).for_each(&mut each);
                 }
             }
         }
         Ok(())
+    }
+}
+
+impl Batch<ConfigItem> {
+    /// Decode the batch, appending its items to `out`. Items of deleted or unrecorded
+    /// resources are counted in `skipped` and not returned.
+    pub fn decode(self, out: &mut Vec<ConfigItem>, skipped: &mut u64) -> Result<(), InventoryError> {
+        self.decode_each(|item| {
+            if item.is_deleted_or_unrecorded() {
+                *skipped += 1;
+            } else {
+                out.push(item);
+            }
+        })
+    }
+
+    /// Decode the batch item by item, handing each item to `each` as soon as it is decoded,
+    /// deleted and unrecorded ones included, in the order of [`InventoryFiles::read_stamps`].
+    /// A batch decodes to several megabytes of items, more than a core's cache holds: a
+    /// consumer that is done with an item before the next one is decoded finds it still in
+    /// cache, and its memory is reused at once by the next item. On an error, the items before
+    /// the failing line have been handed on already.
+    pub fn decode_each(self, each: impl FnMut(ConfigItem)) -> Result<(), InventoryError> {
+        self.for_each::<RawItem>(each)
+    }
+}
+
+impl Batch<ItemStamp> {
+    /// The stamps of the batch's items, in the order [`Batch::decode_each`] hands the items.
+    pub fn stamp_each(self, each: impl FnMut(ItemStamp)) -> Result<(), InventoryError> {
+        self.for_each::<RawStamp>(each)
     }
 }
 
@@ -117,24 +169,68 @@ pub struct ReadStats {
 
 /// Walk `inputs` (files or directories, recursively, in name order) and hand every batch to
 /// `emit`. Stops at the first error; an `emit` error stops reading and is returned as is.
-///
-/// A file is read once however often it is reached (named twice, or through a symbolic link to
-/// a directory already walked): reading it again would count every resource in it twice.
-pub fn read_inventory<E>(inputs: &[PathBuf], mut emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
+pub fn read_inventory<E>(inputs: &[PathBuf], emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
 where
     E: From<InventoryError>,
 {
-    let mut stats = ReadStats::default();
-    let mut seen = HashSet::new();
-    for input in inputs {
-        let mut files = Vec::new();
-        collect_files(input, true, &mut files, &mut seen, &mut stats).map_err(E::from)?;
-        for file in files {
-            stats.files += 1;
-            read_file(&file, &mut emit)?;
+    InventoryFiles::list(inputs)?.read(emit)
+}
+
+/// The files an inventory is read from, found once so that every reading of the inventory
+/// reads the same files in the same order.
+///
+/// A file is listed once however often it is reached (named twice, or through a symbolic link
+/// to a directory already walked): reading it again would count every resource in it twice.
+#[derive(Debug, Clone)]
+pub struct InventoryFiles {
+    files: Vec<(PathBuf, bool)>,
+    ignored: u64,
+}
+
+impl InventoryFiles {
+    /// Walk `inputs`: files or directories, recursively, in name order.
+    pub fn list(inputs: &[PathBuf]) -> Result<InventoryFiles, InventoryError> {
+        let mut listed = InventoryFiles { files: Vec::new(), ignored: 0 };
+        let mut seen = HashSet::new();
+        for input in inputs {
+            collect_files(input, true, &mut listed, &mut seen)?;
         }
+        Ok(listed)
     }
-    Ok(stats)
+
+    /// The first input that is a stream (a FIFO or a device named on the command line): it can
+    /// be read only once.
+    pub fn stream(&self) -> Option<&Path> {
+        self.files.iter().find(|(_, stream)| *stream).map(|(path, _)| path.as_path())
+    }
+
+    /// Hand every batch of items to `emit`. Stops at the first error; an `emit` error stops
+    /// reading and is returned as is.
+    pub fn read<E>(&self, emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
+    where
+        E: From<InventoryError>,
+    {
+        self.read_as::<RawItem, E>(emit)
+    }
+
+    /// Hand every batch of stamps to `emit`: the same batches as [`read`](Self::read), with
+    /// only what identifies and orders each item.
+    pub fn read_stamps<E>(&self, emit: impl FnMut(Batch<ItemStamp>) -> Result<(), E>) -> Result<ReadStats, E>
+    where
+        E: From<InventoryError>,
+    {
+        self.read_as::<RawStamp, E>(emit)
+    }
+
+    fn read_as<R: Record, E: From<InventoryError>>(
+        &self,
+        mut emit: impl FnMut(Batch<R::Out>) -> Result<(), E>,
+    ) -> Result<ReadStats, E> {
+        for (path, _) in &self.files {
+            read_file::<R, E>(path, &mut emit)?;
+        }
+        Ok(ReadStats { files: self.files.len() as u64, files_ignored: self.ignored })
+    }
 }
 
 /// What makes two paths the same file or directory: device and inode, which symbolic links,
@@ -159,9 +255,8 @@ fn identity(path: &Path, _metadata: &std::fs::Metadata) -> Identity {
 fn collect_files(
     path: &Path,
     named_explicitly: bool,
-    files: &mut Vec<PathBuf>,
+    listed: &mut InventoryFiles,
     seen: &mut HashSet<Identity>,
-    stats: &mut ReadStats,
 ) -> Result<(), InventoryError> {
     let metadata = std::fs::metadata(path).map_err(|cause| match cause.kind() {
         io::ErrorKind::NotFound => InventoryError::NotFound { path: path.to_owned() },
@@ -177,16 +272,16 @@ fn collect_files(
             .map_err(|cause| InventoryError::Open { path: path.to_owned(), cause })?;
         entries.sort();
         for entry in entries {
-            collect_files(&entry, false, files, seen, stats)?;
+            collect_files(&entry, false, listed, seen)?;
         }
     } else if named_explicitly || (metadata.is_file() && is_inventory_file_name(path)) {
         // A FIFO or device found in a directory could block reading forever; one the user
         // named is a stream they asked for.
         if seen.insert(identity(path, &metadata)) {
-            files.push(path.to_owned());
+            listed.files.push((path.to_owned(), !metadata.is_file()));
         }
     } else {
-        stats.files_ignored += 1;
+        listed.ignored += 1;
     }
     Ok(())
 }
@@ -213,7 +308,10 @@ pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead + Send>, Inventory
     }
 }
 
-fn read_file<E: From<InventoryError>>(path: &Path, emit: &mut impl FnMut(Batch) -> Result<(), E>) -> Result<(), E> {
+fn read_file<R: Record, E: From<InventoryError>>(
+    path: &Path,
+    emit: &mut impl FnMut(Batch<R::Out>) -> Result<(), E>,
+) -> Result<(), E> {
     let shared: Arc<Path> = Arc::from(path);
     let mut reader = open_maybe_gzip(path)?;
     let read_error = |line, cause| InventoryError::Read { path: path.to_owned(), line, cause };
@@ -229,7 +327,7 @@ fn read_file<E: From<InventoryError>>(path: &Path, emit: &mut impl FnMut(Batch) 
     }
     if is_document(&first) {
         let chained = io::Cursor::new(first).chain(reader);
-        return read_document(&shared, chained, emit);
+        return read_document::<R, E>(&shared, chained, emit);
     }
     let mut line_number: u64 = 1;
     let mut batch_first_line = 1;
@@ -275,12 +373,13 @@ fn is_document(first_line: &[u8]) -> bool {
 }
 
 /// Decode one JSON document, streaming the item arrays it holds.
-fn read_document<E: From<InventoryError>>(
+fn read_document<R: Record, E: From<InventoryError>>(
     path: &Arc<Path>,
     reader: impl Read,
-    emit: &mut impl FnMut(Batch) -> Result<(), E>,
+    emit: &mut impl FnMut(Batch<R::Out>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut sink = ItemSink { path, pending: Vec::new(), emit, failure: None, index: 0 };
+    let mut sink =
+        ItemSink { path, pending: Vec::new(), emit, failure: None, index: 0, record: PhantomData::<fn() -> R> };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = Document { sink: &mut sink }.deserialize(&mut deserializer);
     let result = result.and_then(|()| deserializer.end());
@@ -304,23 +403,23 @@ fn read_document<E: From<InventoryError>>(
     sink.flush().map_err(|()| sink.failure.take().expect("flush failure is recorded"))
 }
 
-struct ItemSink<'a, F, E> {
+struct ItemSink<'a, F, E, R: Record> {
     path: &'a Arc<Path>,
-    pending: Vec<ConfigItem>,
+    pending: Vec<R::Out>,
     emit: &'a mut F,
     /// An error from `emit` (the consumer stopped), kept so that it is returned unchanged.
     failure: Option<E>,
     index: u64,
+    record: PhantomData<fn() -> R>,
 }
 
-impl<F, E> ItemSink<'_, F, E>
+impl<F, E, R: Record> ItemSink<'_, F, E, R>
 where
-    F: FnMut(Batch) -> Result<(), E>,
+    F: FnMut(Batch<R::Out>) -> Result<(), E>,
 {
-    fn push(&mut self, raw: RawItem) -> Result<(), String> {
+    fn push(&mut self, raw: R) -> Result<(), String> {
         self.index += 1;
-        let items = raw.into_items().map_err(|err| format!("item {}: {err}", self.index))?;
-        self.pending.extend(items);
+        raw.expand(&mut self.pending).map_err(|err| format!("item {}: {err}", self.index))?;
         if self.pending.len() >= BATCH_ITEMS {
             self.flush().map_err(|()| "stopped".to_owned())?;
         }
@@ -339,13 +438,13 @@ where
 }
 
 /// The top-level document: an envelope object, a single item, or an array of items.
-struct Document<'s, 'a, F, E> {
-    sink: &'s mut ItemSink<'a, F, E>,
+struct Document<'s, 'a, F, E, R: Record> {
+    sink: &'s mut ItemSink<'a, F, E, R>,
 }
 
-impl<'de, F, E> DeserializeSeed<'de> for Document<'_, '_, F, E>
+impl<'de, F, E, R: Record> DeserializeSeed<'de> for Document<'_, '_, F, E, R>
 where
-    F: FnMut(Batch) -> Result<(), E>,
+    F: FnMut(Batch<R::Out>) -> Result<(), E>,
 {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -353,9 +452,9 @@ where
     }
 }
 
-impl<'de, F, E> Visitor<'de> for Document<'_, '_, F, E>
+impl<'de, F, E, R: Record> Visitor<'de> for Document<'_, '_, F, E, R>
 where
-    F: FnMut(Batch) -> Result<(), E>,
+    F: FnMut(Batch<R::Out>) -> Result<(), E>,
 {
     type Value = ();
 
@@ -382,7 +481,7 @@ where
                 }
                 "configurationItem" => {
                     envelope = true;
-                    let raw: RawItem = map.next_value()?;
+                    let raw: R = map.next_value()?;
                     self.sink.push(raw).map_err(de::Error::custom)?;
                 }
                 _ => {
@@ -394,20 +493,20 @@ where
         if envelope {
             return Ok(());
         }
-        let raw: RawItem = serde_json::from_value(Value::Object(rest)).map_err(de::Error::custom)?;
+        let raw: R = serde_json::from_value(Value::Object(rest)).map_err(de::Error::custom)?;
         self.sink.push(raw).map_err(de::Error::custom)
     }
 }
 
 /// An array of items, streamed one at a time; `encoded` when each is a JSON string.
-struct ItemArray<'s, 'a, F, E> {
-    sink: &'s mut ItemSink<'a, F, E>,
+struct ItemArray<'s, 'a, F, E, R: Record> {
+    sink: &'s mut ItemSink<'a, F, E, R>,
     encoded: bool,
 }
 
-impl<'de, F, E> DeserializeSeed<'de> for ItemArray<'_, '_, F, E>
+impl<'de, F, E, R: Record> DeserializeSeed<'de> for ItemArray<'_, '_, F, E, R>
 where
-    F: FnMut(Batch) -> Result<(), E>,
+    F: FnMut(Batch<R::Out>) -> Result<(), E>,
 {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -415,9 +514,9 @@ where
     }
 }
 
-impl<'de, F, E> Visitor<'de> for ItemArray<'_, '_, F, E>
+impl<'de, F, E, R: Record> Visitor<'de> for ItemArray<'_, '_, F, E, R>
 where
-    F: FnMut(Batch) -> Result<(), E>,
+    F: FnMut(Batch<R::Out>) -> Result<(), E>,
 {
     type Value = ();
 
@@ -428,12 +527,12 @@ where
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         if self.encoded {
             while let Some(text) = seq.next_element::<String>()? {
-                let raw: RawItem = serde_json::from_str(&text)
+                let raw: R = serde_json::from_str(&text)
                     .map_err(|err| de::Error::custom(format!("item {}: {err}", self.sink.index + 1)))?;
                 self.sink.push(raw).map_err(de::Error::custom)?;
             }
         } else {
-            while let Some(raw) = seq.next_element::<RawItem>()? {
+            while let Some(raw) = seq.next_element::<R>()? {
                 self.sink.push(raw).map_err(de::Error::custom)?;
             }
         }
@@ -526,7 +625,7 @@ mod tests {
 
         let gz = dir.path().join("bom.jsonl.gz");
         let mut encoder = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
-        write!(encoder, "\u{feff}{ITEM}\n").unwrap();
+        writeln!(encoder, "\u{feff}{ITEM}").unwrap();
         encoder.finish().unwrap();
         assert_eq!(read_all(&gz).unwrap().len(), 1);
     }
