@@ -34,9 +34,9 @@
 //!   more.
 //! - **Resolving** (only after a repeat): the sink is told to [`restart`](Sink::restart) (the
 //!   report's spill file is emptied), the pre-scan of `crate::resolve` reads stamps only
-//!   (resource and version, not whole items) through the same reader and batches, and works
-//!   out exactly, with SHA-256 resource keys that no resource name can make collide, which
-//!   items are superseded: by batch and place in the batch. The second pass leaves those out,
+//!   (resource and version, not whole items), file by file on all threads, cutting the batches
+//!   the evaluation cuts, and works out exactly, with SHA-256 resource keys that no resource
+//!   name can make collide, which items are superseded: by file, batch and place in the batch. The second pass leaves those out,
 //!   counting them in [`InventoryStats::items_superseded`], and checks that every batch holds
 //!   the items the pre-scan saw, so that a file changed in between fails the run instead of
 //!   skipping the wrong items. A fingerprint collision without a real repeat only costs the
@@ -360,7 +360,8 @@ fn work<'s>(
         // examples, whichever worker made them.
         let mut position = sequence << 32;
         let (mut skipped, mut superseded) = (0, 0);
-        let superseded_here = pass.resolution.map_or(&[][..], |resolution| resolution.superseded_in(sequence));
+        let plan = pass.resolution.map(|resolution| resolution.batch(batch.file, batch.index));
+        let superseded_here = plan.flatten().map_or(&[][..], |plan| plan.superseded.as_slice());
         let mut next_superseded = superseded_here.iter().peekable();
         let mut place: u32 = 0;
         let mut changed = false;
@@ -393,7 +394,7 @@ fn work<'s>(
             stats.count(&item, kind, &mut by_type);
         });
         let result = match result {
-            Ok(()) if changed || pass.resolution.is_some_and(|r| r.items_in(sequence) != Some(place)) => {
+            Ok(()) if changed || plan.is_some_and(|plan| plan.map(|plan| plan.items) != Some(place)) => {
                 Err(InventoryError::Changed { path: path.to_path_buf() })
             }
             Ok(()) => Ok(findings),
@@ -490,13 +491,34 @@ mod tests {
             std::fs::write(&path, original.join("\n")).unwrap();
             let files = InventoryFiles::list(std::slice::from_ref(&path)).unwrap();
             let resolution = resolve::prescan(&files, 2).unwrap();
-            assert_eq!(resolution.superseded_in(0).len(), 1);
+            assert_eq!(resolution.batch(0, 0).unwrap().superseded.len(), 1);
             let (stats, _) = run(&files, &rules, 2, &mut None, Some(&resolution)).unwrap().unwrap();
             assert_eq!((stats.items, stats.items_superseded), (2, 1));
 
             std::fs::write(&path, rewritten.join("\n")).unwrap();
             let err = run(&files, &rules, 2, &mut None, Some(&resolution)).err().expect("a changed file is refused");
             assert!(matches!(err, InventoryError::Changed { .. }), "{err}");
+        }
+    }
+
+    /// Files are pre-scanned in parallel, yet the error reported is the one a reading in order
+    /// meets first, as in the evaluation.
+    #[test]
+    fn the_prescan_reports_the_first_error_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Vec::new();
+        for (name, content) in [
+            ("a.jsonl", format!("{}\n{}", bucket("a", "2024-03-01T00:00:00Z"), bucket("a", "2024-03-02T00:00:00Z"))),
+            ("b.jsonl", format!("{}\n{{\"resourceType\": ", bucket("b", "2024-03-01T00:00:00Z"))),
+            ("c.jsonl", r#"{"resourceType":"AWS::S3::Bucket","resourceId":"c","awsRegion":"us-east-1"}"#.to_owned()),
+        ] {
+            std::fs::write(dir.path().join(name), content).unwrap();
+            inputs.push(dir.path().join(name));
+        }
+        let files = InventoryFiles::list(&inputs).unwrap();
+        for threads in [1, 2, 3] {
+            let err = resolve::prescan(&files, threads).unwrap_err().to_string();
+            assert!(err.contains("b.jsonl` line 2: invalid JSON"), "{threads} threads: {err}");
         }
     }
 

@@ -8,9 +8,10 @@
 //! compression is recognised by its magic bytes, not by the file name.
 //!
 //! The same files can be read a second time for their [`ItemStamp`]s only (which resource, which
-//! state): the engine's pre-scan for inventories that hold several items of one resource. Both
-//! reads cut the same batches and expand every record into the same items in the same order,
-//! so an item is known in either by its batch and its place in the batch.
+//! state): the engine's pre-scan for inventories that hold several items of one resource, file
+//! by file on several threads. Both reads cut every file into the same batches, numbered within
+//! the file, and expand every record into the same items in the same order, so an item is known
+//! in either by its file, its batch and its place in the batch.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -62,9 +63,13 @@ pub enum InventoryError {
 }
 
 /// A unit of work produced by [`InventoryFiles::read`] (items) or
-/// [`InventoryFiles::read_stamps`] (stamps).
+/// [`InventoryFiles::read_stamps_of`] (stamps).
 pub struct Batch<T = ConfigItem> {
     pub path: Arc<Path>,
+    /// The file's place in the [`InventoryFiles`] list.
+    pub file: usize,
+    /// The batch's place in its file, from 0.
+    pub index: u64,
     pub content: BatchContent<T>,
 }
 
@@ -141,7 +146,7 @@ impl Batch<ConfigItem> {
     }
 
     /// Decode the batch item by item, handing each item to `each` as soon as it is decoded,
-    /// deleted and unrecorded ones included, in the order of [`InventoryFiles::read_stamps`].
+    /// deleted and unrecorded ones included, in the order of [`InventoryFiles::read_stamps_of`].
     /// A batch decodes to several megabytes of items, more than a core's cache holds: a
     /// consumer that is done with an item before the next one is decoded finds it still in
     /// cache, and its memory is reused at once by the next item. On an error, the items before
@@ -204,32 +209,42 @@ impl InventoryFiles {
         self.files.iter().find(|(_, stream)| *stream).map(|(path, _)| path.as_path())
     }
 
-    /// Hand every batch of items to `emit`. Stops at the first error; an `emit` error stops
-    /// reading and is returned as is.
-    pub fn read<E>(&self, emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
+    /// How many files there are.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Hand every batch of items to `emit`, file after file. Stops at the first error; an
+    /// `emit` error stops reading and is returned as is.
+    pub fn read<E>(&self, mut emit: impl FnMut(Batch) -> Result<(), E>) -> Result<ReadStats, E>
     where
         E: From<InventoryError>,
     {
-        self.read_as::<RawItem, E>(emit)
-    }
-
-    /// Hand every batch of stamps to `emit`: the same batches as [`read`](Self::read), with
-    /// only what identifies and orders each item.
-    pub fn read_stamps<E>(&self, emit: impl FnMut(Batch<ItemStamp>) -> Result<(), E>) -> Result<ReadStats, E>
-    where
-        E: From<InventoryError>,
-    {
-        self.read_as::<RawStamp, E>(emit)
-    }
-
-    fn read_as<R: Record, E: From<InventoryError>>(
-        &self,
-        mut emit: impl FnMut(Batch<R::Out>) -> Result<(), E>,
-    ) -> Result<ReadStats, E> {
-        for (path, _) in &self.files {
-            read_file::<R, E>(path, &mut emit)?;
+        for (file, (path, _)) in self.files.iter().enumerate() {
+            read_file::<RawItem, E>(path, file, &mut emit)?;
         }
         Ok(ReadStats { files: self.files.len() as u64, files_ignored: self.ignored })
+    }
+
+    /// Hand the batches of stamps of file `file` to `emit`: the batches [`read`](Self::read)
+    /// cuts from that file, with only what identifies and orders each item. Files can be read
+    /// so on several threads at once.
+    pub fn read_stamps_of<E>(
+        &self,
+        file: usize,
+        mut emit: impl FnMut(Batch<ItemStamp>) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<InventoryError>,
+    {
+        match self.files.get(file) {
+            Some((path, _)) => read_file::<RawStamp, E>(path, file, &mut emit),
+            None => Ok(()),
+        }
     }
 }
 
@@ -308,11 +323,27 @@ pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead + Send>, Inventory
     }
 }
 
+/// Numbers the batches of one file.
+struct Cutter {
+    path: Arc<Path>,
+    file: usize,
+    next: u64,
+}
+
+impl Cutter {
+    fn batch<T>(&mut self, content: BatchContent<T>) -> Batch<T> {
+        let index = self.next;
+        self.next += 1;
+        Batch { path: self.path.clone(), file: self.file, index, content }
+    }
+}
+
 fn read_file<R: Record, E: From<InventoryError>>(
     path: &Path,
+    file: usize,
     emit: &mut impl FnMut(Batch<R::Out>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let shared: Arc<Path> = Arc::from(path);
+    let mut cutter = Cutter { path: Arc::from(path), file, next: 0 };
     let mut reader = open_maybe_gzip(path)?;
     let read_error = |line, cause| InventoryError::Read { path: path.to_owned(), line, cause };
     // Peek at the first line to tell JSON Lines from one document: a JSON Lines file's first
@@ -327,7 +358,7 @@ fn read_file<R: Record, E: From<InventoryError>>(
     }
     if is_document(&first) {
         let chained = io::Cursor::new(first).chain(reader);
-        return read_document::<R, E>(&shared, chained, emit);
+        return read_document::<R, E>(cutter, chained, emit);
     }
     let mut line_number: u64 = 1;
     let mut batch_first_line = 1;
@@ -335,10 +366,7 @@ fn read_file<R: Record, E: From<InventoryError>>(
     loop {
         if text.len() >= BATCH_BYTES {
             let full = std::mem::take(&mut text);
-            emit(Batch {
-                path: shared.clone(),
-                content: BatchContent::Lines { first_line: batch_first_line, text: full },
-            })?;
+            emit(cutter.batch(BatchContent::Lines { first_line: batch_first_line, text: full }))?;
             batch_first_line = line_number + 1;
         }
         if !text.is_empty() && !text.ends_with(b"\n") {
@@ -354,7 +382,7 @@ fn read_file<R: Record, E: From<InventoryError>>(
         text.pop();
     }
     if !text.is_empty() {
-        emit(Batch { path: shared, content: BatchContent::Lines { first_line: batch_first_line, text } })?;
+        emit(cutter.batch(BatchContent::Lines { first_line: batch_first_line, text }))?;
     }
     Ok(())
 }
@@ -374,12 +402,13 @@ fn is_document(first_line: &[u8]) -> bool {
 
 /// Decode one JSON document, streaming the item arrays it holds.
 fn read_document<R: Record, E: From<InventoryError>>(
-    path: &Arc<Path>,
+    cutter: Cutter,
     reader: impl Read,
     emit: &mut impl FnMut(Batch<R::Out>) -> Result<(), E>,
 ) -> Result<(), E> {
+    let path = cutter.path.clone();
     let mut sink =
-        ItemSink { path, pending: Vec::new(), emit, failure: None, index: 0, record: PhantomData::<fn() -> R> };
+        ItemSink { cutter, pending: Vec::new(), emit, failure: None, index: 0, record: PhantomData::<fn() -> R> };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = Document { sink: &mut sink }.deserialize(&mut deserializer);
     let result = result.and_then(|()| deserializer.end());
@@ -404,7 +433,7 @@ fn read_document<R: Record, E: From<InventoryError>>(
 }
 
 struct ItemSink<'a, F, E, R: Record> {
-    path: &'a Arc<Path>,
+    cutter: Cutter,
     pending: Vec<R::Out>,
     emit: &'a mut F,
     /// An error from `emit` (the consumer stopped), kept so that it is returned unchanged.
@@ -431,7 +460,7 @@ where
             return Ok(());
         }
         let items = std::mem::take(&mut self.pending);
-        (self.emit)(Batch { path: self.path.clone(), content: BatchContent::Items(items) }).map_err(|err| {
+        (self.emit)(self.cutter.batch(BatchContent::Items(items))).map_err(|err| {
             self.failure = Some(err);
         })
     }
