@@ -194,6 +194,54 @@ mod tests {
         text
     }
 
+    /// An observer that can forget, as a store could by deleting a run's findings.
+    #[derive(Default)]
+    struct Forgetful {
+        seen: Vec<(String, String)>,
+        restarts: usize,
+    }
+
+    impl Observer for Forgetful {
+        fn observe(&mut self, finding: &Finding) {
+            self.seen.push((finding.resource_id.to_string(), finding.status.to_string()));
+        }
+        fn restartable(&self) -> bool {
+            true
+        }
+        fn restart(&mut self) {
+            self.seen.clear();
+            self.restarts += 1;
+        }
+    }
+
+    /// Observers see the standing state of each resource only, whether they can forget (the
+    /// evaluation is optimistic, then starts over) or not (the inventory is pre-scanned).
+    #[test]
+    fn observers_see_each_resource_once() {
+        let history = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/duplicates/history-fail-then-pass.json");
+        let rules = RuleSet::new(vec![mamori_rules::ActiveRule::with_defaults(
+            mamori_rules::find("s3-bucket-versioning-enabled").unwrap(),
+        )]);
+        let expected = vec![("logs".to_owned(), "PASS".to_owned()), ("other".to_owned(), "PASS".to_owned())];
+        for format in [Format::Table, Format::Json] {
+            let dir = tempfile::tempdir().unwrap();
+            let destination = Destination::File(dir.path().join("report"));
+            let mut forgetful = Forgetful::default();
+            let inputs = std::slice::from_ref(&history);
+            evaluate_to_report_observed(inputs, &rules, format, &destination, 2, Some(&mut forgetful)).unwrap();
+            forgetful.seen.sort();
+            assert_eq!((forgetful.seen, forgetful.restarts), (expected.clone(), 1));
+
+            let mut seen = Vec::new();
+            let mut record =
+                |finding: &Finding| seen.push((finding.resource_id.to_string(), finding.status.to_string()));
+            evaluate_to_report_observed(inputs, &rules, format, &destination, 2, Some(&mut record)).unwrap();
+            seen.sort();
+            assert_eq!(seen, expected);
+        }
+    }
+
     #[test]
     fn error_chains_say_each_thing_once() {
         let dir = tempfile::tempdir().unwrap();
