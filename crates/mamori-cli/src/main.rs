@@ -208,27 +208,20 @@ fn iam_policy(args: IamPolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCo
 fn inventory(args: InventoryArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let stats = mamori_engine::read_only(&args.inputs, settings::threads(args.threads))?;
     if args.json {
-        let value = serde_json::json!({
-            "files": stats.files,
-            "filesIgnored": stats.files_ignored,
-            "items": stats.items,
-            "itemsSkipped": stats.items_skipped,
-            "collectionErrors": stats.collection_errors,
-            "accounts": stats.accounts.len(),
-            "regions": stats.regions,
-            "itemsByType": stats.items_by_type,
-        });
+        let value = stats.counts_json();
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         writeln!(
             out,
-            "{} items in {} files ({} ignored): {} accounts, {} regions, {} deleted or unrecorded items skipped, {} collection errors",
+            "{} items in {} files ({} ignored): {} accounts, {} regions, {} deleted or unrecorded items skipped, \
+             {} superseded by a later item of the same resource, {} collection errors",
             stats.items,
             stats.files,
             stats.files_ignored,
             stats.accounts.len(),
             stats.regions.len(),
             stats.items_skipped,
+            stats.items_superseded,
             stats.collection_errors
         )?;
         for (kind, count) in &stats.items_by_type {

@@ -23,11 +23,12 @@ use mamori_model::Severity;
 use mamori_rules::{catalog, ActiveRule, ParamError, Params, Rule, RuleSet};
 use serde::Deserialize;
 
-/// Why the configuration was refused.
+/// Why the configuration was refused. Causes are part of the message and not also returned
+/// as `source()`, so that `error: {err:#}` says each of them once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file `{path}`: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read config file `{path}`: {cause}")]
+    Read { path: PathBuf, cause: std::io::Error },
     #[error("invalid config file `{path}`: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{origin}: unknown rule `{id}`{did_you_mean} (see `mamori rules list`)")]
@@ -36,8 +37,8 @@ pub enum ConfigError {
     NoMatch { origin: String, pattern: String },
     #[error("{origin}: invalid rule pattern `{pattern}`: {message}")]
     BadPattern { origin: String, pattern: String, message: String },
-    #[error("{origin}: {source}")]
-    Param { origin: String, source: ParamError },
+    #[error("{origin}: {cause}")]
+    Param { origin: String, cause: ParamError },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
     #[error(transparent)]
@@ -139,8 +140,7 @@ pub struct Config {
 impl Config {
     /// Load a config file. `explicit` says whether the user named it (then it must exist).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read { path: path.to_owned(), cause })?;
         let file: ConfigFile = toml::from_str(&text)
             .map_err(|err| ConfigError::Parse { path: path.to_owned(), message: describe_toml_error(&text, &err) })?;
         Ok(Config { file, origin: Some(path.to_owned()), ..Config::default() })
@@ -304,7 +304,7 @@ impl Config {
             param_origin = format!("{origin} or --param");
         }
         let params = Params::build(meta.id, meta.params, &given)
-            .map_err(|source| ConfigError::Param { origin: param_origin, source })?;
+            .map_err(|cause| ConfigError::Param { origin: param_origin, cause })?;
         let severity = match section.and_then(|s| s.severity.as_deref()) {
             Some(text) => text.parse::<Severity>().map_err(|err| ConfigError::Invalid {
                 origin: format!("{origin} severity"),
@@ -394,6 +394,37 @@ mod tests {
         assert_eq!(versioning.params.bool("isMfaDeleteEnabled"), Some(true));
     }
 
+    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn error_chains_say_each_thing_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.toml");
+        let err = Config::load(&missing).unwrap_err();
+        let text = chain(&err);
+        assert_eq!(text.matches("os error 2").count(), 1, "{text}");
+        assert!(text.starts_with(&format!("cannot read config file `{}`: ", missing.display())), "{text}");
+
+        let err = config("[rule.access-keys-rotated]\nparams = { maxAccessKeyAge = -45 }\n")
+            .unwrap()
+            .rule_set()
+            .err()
+            .unwrap();
+        let text = chain(&err);
+        assert_eq!(text.matches("maxAccessKeyAge").count(), 1, "{text}");
+        assert!(text.contains("must be at least 1, got `-45`"), "{text}");
+    }
+
     #[test]
     fn errors_name_the_file_and_key() {
         let err = config("[evaluate]\nrules = \"all\"\n").unwrap_err().to_string();
@@ -454,7 +485,7 @@ mod tests {
         let err = flags(&[], &[], &[("access-keys-rotated", "maxAccessKeyAges", "30")]).rule_set().err().unwrap();
         let message = err.to_string();
         assert!(message.contains("has no parameter `maxAccessKeyAges`: did you mean `maxAccessKeyAge`?"), "{message}");
-        let ConfigError::Param { source: ParamError::Unknown { did_you_mean, .. }, .. } = err else {
+        let ConfigError::Param { cause: ParamError::Unknown { did_you_mean, .. }, .. } = err else {
             panic!("not an unknown parameter: {message}")
         };
         assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));

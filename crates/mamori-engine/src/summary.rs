@@ -63,6 +63,11 @@ pub struct Summary {
     pub files: u64,
     pub resources: u64,
     pub resources_skipped: u64,
+    /// Items left out because a later item of the same resource stands instead. Left out of
+    /// the JSON report when there are none, so that reports of inventories without repeated
+    /// items stay as earlier releases wrote them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub resources_superseded: u64,
     pub collection_errors: u64,
     /// Resource types in the inventory that no selected rule reads, with their counts.
     pub not_covered: BTreeMap<String, u64>,
@@ -207,6 +212,7 @@ impl SummaryBuilder {
         summary.files = stats.files;
         summary.resources = stats.items - stats.collection_errors;
         summary.resources_skipped = stats.items_skipped;
+        summary.resources_superseded = stats.items_superseded;
         summary.collection_errors = stats.collection_errors;
         summary.not_covered = stats.not_covered.clone();
         for (id, mut rule) in self.rules {
@@ -221,4 +227,8 @@ impl SummaryBuilder {
         }
         self.summary
     }
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }

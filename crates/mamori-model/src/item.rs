@@ -83,6 +83,17 @@ impl ConfigItem {
     }
 }
 
+/// The error for a notification envelope that carries no item.
+pub(crate) fn empty_notification(message_type: &str) -> ItemError {
+    ItemError::Envelope(match message_type {
+        "OversizedConfigurationItemChangeNotification" => {
+            "an oversized change notification carries no configuration item (fetch it with GetResourceConfigHistory)"
+                .to_owned()
+        }
+        other => format!("notification of type `{other}` carries no configuration item"),
+    })
+}
+
 /// Why a raw record could not become a [`ConfigItem`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ItemError {
@@ -147,13 +158,7 @@ impl RawItem {
         }
         if let Some(message_type) = &self.message_type {
             if self.configuration_items.is_none() && self.base_configuration_items.is_none() {
-                return Err(ItemError::Envelope(match message_type.as_str() {
-                    "OversizedConfigurationItemChangeNotification" => {
-                        "an oversized change notification carries no configuration item (fetch it with GetResourceConfigHistory)"
-                            .to_owned()
-                    }
-                    other => format!("notification of type `{other}` carries no configuration item"),
-                }));
+                return Err(empty_notification(message_type));
             }
         }
         let mut items = Vec::new();

@@ -8,16 +8,20 @@
 //! ([`StatusCounts`], [`SeverityCounts`], the compliance score). It never calls AWS.
 
 mod counts;
+mod escape;
 mod finding;
 mod item;
 mod read;
 pub mod resource_types;
+mod stamp;
 pub mod suggest;
 mod target_kind;
 pub mod time;
 
 pub use counts::{score_text, SeverityCounts, StatusCounts};
+pub use escape::escape_controls;
 pub use finding::{finding_id, Finding, Severity, Status, UnknownSeverity};
 pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TYPE, GLOBAL_REGION};
-pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, ReadStats};
+pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, InventoryFiles, ReadStats};
+pub use stamp::{ItemStamp, RawStamp, ResourceKey, Version};
 pub use target_kind::TargetKind;

@@ -41,6 +41,26 @@ pub fn epoch_seconds(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// Milliseconds since 1970 of a capture time as AWS writes it: ISO-8601 text (snapshot and
+/// history files, the CLI: `2024-03-01T10:00:00.123Z`, `...+00:00`) or epoch seconds with a
+/// fraction (the APIs' raw JSON: `1709287200.123`). What orders several items of one resource.
+pub fn epoch_millis(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.contains(['-', 'T', ':']) || text.starts_with('-') {
+        let seconds: f64 = text.parse().ok()?;
+        return seconds.is_finite().then(|| (seconds * 1000.0).round() as i64);
+    }
+    let seconds = epoch_seconds(text)?;
+    let millis = match text.get(19..).and_then(|rest| rest.strip_prefix('.')) {
+        Some(fraction) => {
+            let digits: String = fraction.chars().take_while(char::is_ascii_digit).take(3).collect();
+            format!("{digits:0<3}").parse::<i64>().unwrap_or(0)
+        }
+        None => 0,
+    };
+    seconds.checked_mul(1000)?.checked_add(millis)
+}
+
 /// The civil date (year, month, day) of a day counted from 1970-01-01.
 pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -71,5 +91,20 @@ mod tests {
         assert_eq!(rfc3339(1_709_251_200 + 3661), "2024-03-01T01:01:01Z");
         assert_eq!(epoch_seconds("2024-03-01T01:01:01Z"), Some(1_709_251_200 + 3661));
         assert_eq!(civil_from_days(20_758), (2026, 11, 1));
+    }
+
+    #[test]
+    fn capture_times_in_every_spelling_give_milliseconds() {
+        let base = 1_709_287_200_000;
+        assert_eq!(epoch_millis("2024-03-01T10:00:00.000Z"), Some(base));
+        assert_eq!(epoch_millis("2024-03-01T10:00:00.5Z"), Some(base + 500));
+        assert_eq!(epoch_millis("2024-03-01T10:00:00.123456Z"), Some(base + 123));
+        assert_eq!(epoch_millis("2024-03-01T11:00:00.250+01:00"), Some(base + 250));
+        assert_eq!(epoch_millis("2024-03-01T10:00:00Z"), Some(base));
+        assert_eq!(epoch_millis("1709287200.25"), Some(base + 250));
+        assert_eq!(epoch_millis("1.70928720025E9"), Some(base + 250));
+        assert_eq!(epoch_millis("1709287200"), Some(base));
+        assert_eq!(epoch_millis("yesterday"), None);
+        assert_eq!(epoch_millis(""), None);
     }
 }

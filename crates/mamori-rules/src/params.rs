@@ -15,7 +15,14 @@ use mamori_model::suggest::DidYouMean;
 /// The kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
-    Integer,
+    /// An integer within inclusive bounds; `None` leaves a side open. AWS Config refuses
+    /// values outside the documented range (a negative key age, a password age beyond 1095
+    /// days), and such a value would quietly turn verdicts around, so every integer parameter
+    /// of the catalog declares at least its lower bound.
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Boolean,
     Text,
     /// Comma-separated strings (ports, port ranges, CIDRs, ids).
@@ -23,12 +30,40 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    /// An integer of at least `min`.
+    pub const fn at_least(min: i64) -> ParamKind {
+        ParamKind::Integer { min: Some(min), max: None }
+    }
+
+    /// An integer from `min` to `max`, both included.
+    pub const fn between(min: i64, max: i64) -> ParamKind {
+        ParamKind::Integer { min: Some(min), max: Some(max) }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
-            ParamKind::Integer => "an integer",
+            ParamKind::Integer { .. } => "an integer",
             ParamKind::Boolean => "true or false",
             ParamKind::Text => "a string",
             ParamKind::List => "a comma-separated list",
+        }
+    }
+
+    /// The accepted range of an integer parameter in words (`from 1 to 1095`, `at least 1`);
+    /// `None` for other kinds and for integers without bounds.
+    pub fn range_text(self) -> Option<String> {
+        match self {
+            ParamKind::Integer { min: Some(min), max: Some(max) } => Some(format!("from {min} to {max}")),
+            ParamKind::Integer { min: Some(min), max: None } => Some(format!("at least {min}")),
+            ParamKind::Integer { min: None, max: Some(max) } => Some(format!("at most {max}")),
+            _ => None,
+        }
+    }
+
+    fn admits(self, value: i64) -> bool {
+        match self {
+            ParamKind::Integer { min, max } => min.is_none_or(|min| value >= min) && max.is_none_or(|max| value <= max),
+            _ => true,
         }
     }
 }
@@ -61,6 +96,8 @@ pub enum ParamError {
     Unknown { rule: String, param: String, did_you_mean: DidYouMean, known: String },
     #[error("parameter `{param}` of rule `{rule}` must be {expected}, got `{value}`")]
     Invalid { rule: String, param: String, expected: &'static str, value: String },
+    #[error("parameter `{param}` of rule `{rule}` must be {range}, got `{value}`")]
+    OutOfRange { rule: String, param: String, range: String, value: i64 },
 }
 
 /// The checked parameters of one rule, defaults filled in.
@@ -130,6 +167,16 @@ impl Params {
                 expected: spec.kind.as_str(),
                 value: text.to_owned(),
             })?;
+            if let ParamValue::Integer(number) = value {
+                if !spec.kind.admits(number) {
+                    return Err(ParamError::OutOfRange {
+                        rule: rule.to_owned(),
+                        param: spec.name.to_owned(),
+                        range: spec.kind.range_text().unwrap_or_default(),
+                        value: number,
+                    });
+                }
+            }
             values.insert(spec.name, value);
         }
         Ok(Params { values, rule: rule.to_owned(), derived: Derived::default() })
@@ -189,7 +236,7 @@ fn parse(kind: ParamKind, text: &str) -> Option<ParamValue> {
         return Some(ParamValue::Unset);
     }
     Some(match kind {
-        ParamKind::Integer => ParamValue::Integer(text.parse().ok()?),
+        ParamKind::Integer { .. } => ParamValue::Integer(text.parse().ok()?),
         ParamKind::Boolean => ParamValue::Boolean(match text.to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
@@ -207,7 +254,8 @@ mod tests {
     use super::*;
 
     static SPECS: &[ParamSpec] = &[
-        ParamSpec { name: "maxAccessKeyAge", kind: ParamKind::Integer, default: "90", description: "" },
+        ParamSpec { name: "maxAccessKeyAge", kind: ParamKind::at_least(1), default: "90", description: "" },
+        ParamSpec { name: "length", kind: ParamKind::between(6, 128), default: "", description: "" },
         ParamSpec { name: "ports", kind: ParamKind::List, default: "", description: "" },
     ];
 
@@ -257,6 +305,27 @@ mod tests {
     fn reading_an_undeclared_parameter_panics_in_debug_builds() {
         let params = Params::defaults("r", SPECS).unwrap();
         let _ = params.int("maxAccesKeyAge");
+    }
+
+    #[test]
+    fn integers_outside_their_range_are_refused_with_the_range() {
+        let build = |name: &str, value: &str| {
+            Params::build("r", SPECS, &BTreeMap::from([(name.to_owned(), value.to_owned())]))
+                .map(|params| params.int(name))
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(
+            build("maxAccessKeyAge", "-45").unwrap_err(),
+            "parameter `maxAccessKeyAge` of rule `r` must be at least 1, got `-45`"
+        );
+        assert_eq!(build("maxAccessKeyAge", "1"), Ok(Some(1)));
+        assert_eq!(
+            build("length", "129").unwrap_err(),
+            "parameter `length` of rule `r` must be from 6 to 128, got `129`"
+        );
+        assert_eq!(build("length", "128"), Ok(Some(128)));
+        // Unset stays unset: the range applies to values, not to the absence of one.
+        assert_eq!(build("length", ""), Ok(None));
     }
 
     #[test]

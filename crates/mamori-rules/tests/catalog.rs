@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use mamori_model::{Finding, RawItem};
-use mamori_rules::{catalog, ActiveRule, Evaluator, Params, Rule, RuleSet};
+use mamori_rules::{catalog, ActiveRule, Evaluator, ParamKind, Params, Rule, RuleSet};
 use serde_json::Value;
 
 fn rules_dir() -> PathBuf {
@@ -80,6 +80,17 @@ fn every_rule_has_complete_metadata_and_fixtures() {
         for param in meta.params {
             if param.description.trim().is_empty() {
                 problem(format!("parameter `{}` has no description", param.name));
+            }
+            // Every integer parameter states the range AWS Config documents for it, so that a
+            // value AWS would refuse is refused here too.
+            if let ParamKind::Integer { min, max } = param.kind {
+                match (min, max) {
+                    (None, _) => problem(format!("integer parameter `{}` declares no lower bound", param.name)),
+                    (Some(min), Some(max)) if min > max => {
+                        problem(format!("integer parameter `{}` has an empty range {min}..{max}", param.name))
+                    }
+                    _ => {}
+                }
             }
         }
         let fixtures = fixtures_of(*rule);
@@ -213,4 +224,39 @@ fn every_fixture_gives_exactly_the_expected_findings() {
     }
     assert!(cases > 0, "no fixtures found");
     assert!(failures.is_empty(), "{} of {cases} fixtures failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Values AWS Config itself would refuse (a negative key age, a password age beyond 1095 days)
+/// must not be accepted, since they silently turn verdicts around.
+#[test]
+fn out_of_range_integer_parameters_are_refused() {
+    let build = |rule: &str, param: &str, value: &str| {
+        let meta = mamori_rules::find(rule).unwrap_or_else(|| panic!("no rule {rule}")).meta();
+        let given = BTreeMap::from([(param.to_owned(), value.to_owned())]);
+        Params::build(meta.id, meta.params, &given).map(|_| ()).map_err(|err| err.to_string())
+    };
+    for (rule, param, value, range) in [
+        ("access-keys-rotated", "maxAccessKeyAge", "-45", "at least 1"),
+        ("access-keys-rotated", "maxAccessKeyAge", "0", "at least 1"),
+        ("iam-password-policy", "MaxPasswordAge", "1096", "from 1 to 1095"),
+        ("iam-password-policy", "MinimumPasswordLength", "5", "from 6 to 128"),
+        ("iam-password-policy", "PasswordReusePrevention", "25", "from 1 to 24"),
+        ("iam-user-unused-credentials-check", "maxCredentialUsageAge", "-1", "at least 1"),
+        ("db-instance-backup-enabled", "backupRetentionMinimum", "0", "from 1 to 35"),
+        ("restricted-common-ports", "blockedPort1", "70000", "from 0 to 65535"),
+    ] {
+        let err = build(rule, param, value).expect_err(&format!("{rule} {param}={value} was accepted"));
+        for part in [format!("`{rule}`"), format!("`{param}`"), format!("`{value}`"), range.to_owned()] {
+            assert!(err.contains(&part), "{rule} {param}={value}: `{err}` does not name {part}");
+        }
+    }
+    for (rule, param, value) in [
+        ("access-keys-rotated", "maxAccessKeyAge", "1"),
+        ("iam-password-policy", "MaxPasswordAge", "1095"),
+        ("iam-password-policy", "MinimumPasswordLength", "6"),
+        ("iam-password-policy", "MinimumPasswordLength", "128"),
+        ("restricted-common-ports", "blockedPort1", "0"),
+    ] {
+        build(rule, param, value).unwrap_or_else(|err| panic!("{rule} {param}={value} refused: {err}"));
+    }
 }

@@ -227,6 +227,20 @@ impl RunRecorder<'_> {
         self.store.run(self.id)
     }
 
+    /// Forget every finding recorded so far: the evaluation starts over (it found several
+    /// items of one resource and judges each resource on its latest item only).
+    pub fn discard_findings(&mut self) -> Result<()> {
+        if self.in_transaction > 0 {
+            self.execute_batch("ROLLBACK")?;
+            self.in_transaction = 0;
+        }
+        let store = &*self.store;
+        store.conn.execute("DELETE FROM findings WHERE run_id = ?1", [self.id]).map_err(|e| store.error(e))?;
+        self.counts = StatusCounts::default();
+        self.fail_by_severity = SeverityCounts::default();
+        Ok(())
+    }
+
     /// Mark the run failed (the evaluation stopped on an error): its findings are dropped,
     /// only the row and the reason stay.
     pub fn fail(mut self, reason: &str) -> Result<()> {

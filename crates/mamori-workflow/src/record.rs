@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use mamori_engine::owners::{self, ResolvedAccount};
-use mamori_engine::{Config, Destination, Format, Outcome};
+use mamori_engine::{Config, Destination, Format, Observer, Outcome};
 use mamori_model::Finding;
 use mamori_rules::RuleSet;
 use mamori_store::{AccountRecord, NewRun, RuleInfo, RunId, RunRecorder, Scope, Store, StoreError};
@@ -149,18 +149,10 @@ pub fn evaluate_recorded(history: &mut History, request: EvaluationRequest<'_>) 
         let outcome = mamori_engine::evaluate_to_report(inputs, rules, format, destination, threads)?;
         return Ok(Evaluated { outcome, recorded: None });
     };
-    // The first store error is kept for after the evaluation, which cannot be interrupted
-    // from inside the observer.
-    let mut store_error: Option<StoreError> = None;
-    let mut observe = |finding: &Finding| {
-        if store_error.is_none() {
-            if let Err(err) = recorder.add(finding) {
-                store_error = Some(err);
-            }
-        }
-    };
+    let mut observer = Recorder { recorder: &mut recorder, error: None };
     let result =
-        mamori_engine::evaluate_to_report_observed(inputs, rules, format, destination, threads, Some(&mut observe));
+        mamori_engine::evaluate_to_report_observed(inputs, rules, format, destination, threads, Some(&mut observer));
+    let store_error = observer.error.take();
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(err) => {
@@ -179,18 +171,41 @@ pub fn evaluate_recorded(history: &mut History, request: EvaluationRequest<'_>) 
     Ok(Evaluated { outcome, recorded: Some(RecordedRun { path, id }) })
 }
 
+/// Records the findings as they leave the pipeline. The first store error is kept for after
+/// the evaluation, which cannot be interrupted from inside the observer. It can start over
+/// (the store forgets the run's findings so far), so an inventory is read a second time only
+/// when it holds several items of one resource.
+struct Recorder<'r, 's> {
+    recorder: &'r mut RunRecorder<'s>,
+    error: Option<StoreError>,
+}
+
+impl Observer for Recorder<'_, '_> {
+    fn observe(&mut self, finding: &Finding) {
+        if self.error.is_none() {
+            if let Err(err) = self.recorder.add(finding) {
+                self.error = Some(err);
+            }
+        }
+    }
+
+    fn restartable(&self) -> bool {
+        true
+    }
+
+    fn restart(&mut self) {
+        if self.error.is_none() {
+            if let Err(err) = self.recorder.discard_findings() {
+                self.error = Some(err);
+            }
+        }
+    }
+}
+
 /// Close the run as complete: its statistics and its accounts with their owners.
 fn complete(recorder: RunRecorder<'_>, outcome: &Outcome, config: &Config) -> Result<(), WorkflowError> {
     let stats = &outcome.stats;
-    let statistics = json!({
-        "files": stats.files,
-        "items": stats.items,
-        "itemsSkipped": stats.items_skipped,
-        "collectionErrors": stats.collection_errors,
-        "accounts": stats.accounts.len(),
-        "regions": stats.regions,
-        "itemsByType": stats.items_by_type,
-    });
+    let statistics = stats.counts_json();
     let mut known = stats.account_details.clone();
     for id in &stats.accounts {
         known.entry(id.clone()).or_default();

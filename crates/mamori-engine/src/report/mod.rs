@@ -107,6 +107,15 @@ impl ReportWriter {
         Ok(())
     }
 
+    /// Forget every finding written so far: the evaluation starts over (see
+    /// [`crate::pipeline`]). The spill file is replaced rather than truncated, which would
+    /// need the buffer flushed into it first.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.spill = BufWriter::with_capacity(1 << 16, tempfile::tempfile()?);
+        self.written = 0;
+        Ok(())
+    }
+
     /// Assemble the report at its destination.
     pub fn finish(self, summary: &Summary, destination: &Destination) -> io::Result<()> {
         match destination {

@@ -1,9 +1,11 @@
 //! The organization-wide view for a terminal: totals, severities, failing rules first, then
-//! accounts from least to most compliant.
+//! accounts from least to most compliant. Everything that comes from the inventory (account
+//! ids and names, messages, resource types) goes through `escape_controls`, so that a resource
+//! name cannot drive the terminal.
 
 use std::io::{self, Write};
 
-use mamori_model::{score_text, Severity, StatusCounts};
+use mamori_model::{escape_controls, score_text, Severity, StatusCounts};
 
 use crate::summary::Summary;
 
@@ -82,13 +84,13 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
             let example = rule
                 .examples
                 .first()
-                .map(|e| format!("{}/{}: {}", e.account_id, e.region, e.message))
+                .map(|e| escape_controls(&format!("{}/{}: {}", e.account_id, e.region, e.message)).into_owned())
                 .unwrap_or_default();
             writeln!(
                 out,
                 "  {:<13} {:<46} {:>7} {:>7} {:>6} {:>8}  {}",
                 rule.severity.as_str(),
-                clip(id, 46),
+                clip(&escape_controls(id), 46),
                 thousands(rule.checks.fail),
                 thousands(rule.checks.pass),
                 thousands(rule.checks.error),
@@ -118,8 +120,8 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "  {:<14} {:<22} {:>7} {:>6} {:>6} {:>10}  {:>4} {:>4} {:>4} {:>4}",
-            id,
-            clip(account.name.as_deref().unwrap_or("-"), 22),
+            escape_controls(id),
+            clip(&escape_controls(account.name.as_deref().unwrap_or("-")), 22),
             thousands(account.checks.total()),
             thousands(account.checks.fail),
             thousands(account.checks.error),
@@ -134,8 +136,12 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  … and {} more accounts (use --format json for all)", accounts.len() - MAX_ROWS)?;
     }
     if !summary.not_covered.is_empty() {
-        let listed: Vec<String> =
-            summary.not_covered.iter().take(10).map(|(kind, count)| format!("{kind} ({count})")).collect();
+        let listed: Vec<String> = summary
+            .not_covered
+            .iter()
+            .take(10)
+            .map(|(kind, count)| format!("{} ({count})", escape_controls(kind)))
+            .collect();
         let more = summary.not_covered.len().saturating_sub(10);
         writeln!(out)?;
         writeln!(
@@ -146,4 +152,48 @@ pub fn render(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use mamori_model::{Finding, Status};
+
+    use super::*;
+    use crate::pipeline::InventoryStats;
+    use crate::summary::SummaryBuilder;
+
+    /// Text from the inventory (ids, names, messages) reaches the terminal: control characters
+    /// in it must show as escapes, never act on the terminal.
+    #[test]
+    fn control_characters_from_the_inventory_are_shown_escaped() {
+        let mut builder = SummaryBuilder::new([("access-keys-rotated".to_owned(), Severity::High)]);
+        let account: Arc<str> = Arc::from("1111\u{1b}]0;owned\u{7}");
+        let finding = Finding {
+            rule_id: Arc::from("access-keys-rotated"),
+            status: Status::Fail,
+            severity: Severity::High,
+            account_id: account.clone(),
+            region: Arc::from("us-east-1"),
+            resource_type: Arc::from("AWS::IAM::User"),
+            resource_id: Arc::from("alice\u{1b}[2J"),
+            resource_arn: None,
+            message: "key of alice\u{1b}[2J\u{9b}31m is old\r\nPASS".to_owned(),
+        };
+        builder.add(&finding, 0);
+        let mut stats = InventoryStats { items: 1, ..InventoryStats::default() };
+        stats.account_names.insert(account.to_string(), "prod\u{1b}[31m".to_owned());
+        stats.not_covered.insert("AWS::X::\u{1b}Y".to_owned(), 1);
+        let summary = builder.finish(&stats);
+        let mut out = Vec::new();
+        render(&summary, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let raw: Vec<char> = text.chars().filter(|c| c.is_control() && *c != '\n').collect();
+        assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+        assert!(text.contains(r"alice\u{1b}[2J\u{9b}31m is old\r\nPASS"), "{text}");
+        assert!(text.contains(r"prod\u{1b}[31m"), "{text}");
+        assert!(text.contains(r"1111\u{1b}]0;owned\u{7}"), "{text}");
+        assert!(text.contains(r"AWS::X::\u{1b}Y"), "{text}");
+    }
 }

@@ -22,7 +22,7 @@ static META: RuleMeta = RuleMeta {
     resource_types: &[TRAIL_TYPE],
     params: &[ParamSpec {
         name: "expectedDeliveryWindowAge",
-        kind: ParamKind::Integer,
+        kind: ParamKind::at_least(1),
         default: "",
         description: "Maximum age in hours of the latest delivery to CloudWatch Logs; empty does not check delivery.",
     }],

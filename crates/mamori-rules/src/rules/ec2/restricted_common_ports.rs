@@ -22,11 +22,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::High,
     resource_types: &[SECURITY_GROUP_TYPE, PREFIX_LIST_TYPE],
     params: &[
-        ParamSpec { name: "blockedPort1", kind: ParamKind::Integer, default: "20", description: "Blocked TCP port (default 20, FTP data)." },
-        ParamSpec { name: "blockedPort2", kind: ParamKind::Integer, default: "21", description: "Blocked TCP port (default 21, FTP control)." },
-        ParamSpec { name: "blockedPort3", kind: ParamKind::Integer, default: "3389", description: "Blocked TCP port (default 3389, RDP)." },
-        ParamSpec { name: "blockedPort4", kind: ParamKind::Integer, default: "3306", description: "Blocked TCP port (default 3306, MySQL)." },
-        ParamSpec { name: "blockedPort5", kind: ParamKind::Integer, default: "4333", description: "Blocked TCP port (default 4333, mSQL)." },
+        ParamSpec { name: "blockedPort1", kind: ParamKind::between(0, 65535), default: "20", description: "Blocked TCP port (default 20, FTP data)." },
+        ParamSpec { name: "blockedPort2", kind: ParamKind::between(0, 65535), default: "21", description: "Blocked TCP port (default 21, FTP control)." },
+        ParamSpec { name: "blockedPort3", kind: ParamKind::between(0, 65535), default: "3389", description: "Blocked TCP port (default 3389, RDP)." },
+        ParamSpec { name: "blockedPort4", kind: ParamKind::between(0, 65535), default: "3306", description: "Blocked TCP port (default 3306, MySQL)." },
+        ParamSpec { name: "blockedPort5", kind: ParamKind::between(0, 65535), default: "4333", description: "Blocked TCP port (default 4333, mSQL)." },
         ParamSpec {
             name: "blockedPorts",
             kind: ParamKind::List,

@@ -21,7 +21,7 @@ static META: RuleMeta = RuleMeta {
     resource_types: &[USER_TYPE],
     params: &[ParamSpec {
         name: "maxAccessKeyAge",
-        kind: ParamKind::Integer,
+        kind: ParamKind::at_least(1),
         default: "90",
         description: "Maximum age in days of an active access key.",
     }],

@@ -48,19 +48,19 @@ static META: RuleMeta = RuleMeta {
         },
         ParamSpec {
             name: "MinimumPasswordLength",
-            kind: ParamKind::Integer,
+            kind: ParamKind::between(6, 128),
             default: "14",
             description: "Minimum password length.",
         },
         ParamSpec {
             name: "PasswordReusePrevention",
-            kind: ParamKind::Integer,
+            kind: ParamKind::between(1, 24),
             default: "24",
             description: "Number of previous passwords that cannot be reused.",
         },
         ParamSpec {
             name: "MaxPasswordAge",
-            kind: ParamKind::Integer,
+            kind: ParamKind::between(1, 1095),
             default: "90",
             description: "Number of days after which passwords must expire.",
         },

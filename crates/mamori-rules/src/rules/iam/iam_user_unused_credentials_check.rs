@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
     resource_types: &[USER_TYPE],
     params: &[ParamSpec {
         name: "maxCredentialUsageAge",
-        kind: ParamKind::Integer,
+        kind: ParamKind::at_least(1),
         default: "90",
         description: "Maximum number of days a credential may go unused (CIS 1.12 asks for 45).",
     }],

@@ -26,7 +26,7 @@ static META: RuleMeta = RuleMeta {
     params: &[
         ParamSpec {
             name: "maxDaysSinceLastUse",
-            kind: ParamKind::Integer,
+            kind: ParamKind::at_least(1),
             default: "90",
             description: "An account whose roles were all last used longer ago than this is considered unused.",
         },

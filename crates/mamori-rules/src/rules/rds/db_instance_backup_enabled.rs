@@ -24,13 +24,13 @@ static META: RuleMeta = RuleMeta {
     params: &[
         ParamSpec {
             name: "backupRetentionPeriod",
-            kind: ParamKind::Integer,
+            kind: ParamKind::between(1, 35),
             default: "",
             description: "Exact backup retention period, in days, the instances must have; empty accepts any non-zero period.",
         },
         ParamSpec {
             name: "backupRetentionMinimum",
-            kind: ParamKind::Integer,
+            kind: ParamKind::between(1, 35),
             default: "",
             description: "Minimum backup retention period, in days; empty accepts any non-zero period.",
         },
