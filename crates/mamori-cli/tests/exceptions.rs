@@ -238,3 +238,17 @@ fn exceptions_check_accepts_exceptions_naming_custom_policies() {
     let output = run(mamori().args(["exceptions", "check"]).arg(&file).arg("--config").arg(&config));
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
+
+/// A missing exceptions or framework file is named once, its cause said once.
+#[test]
+fn unreadable_exceptions_and_framework_files_say_their_cause_once() {
+    let missing = Path::new("/nonexistent/mamori-exceptions.yaml");
+    let output = run(mamori().args(["exceptions", "check"]).arg(missing));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+    let output = run(mamori().arg("evaluate").arg(demo_org()).args(["--framework", "/nonexistent/framework.yaml"]));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}

@@ -44,8 +44,10 @@ const FIELDS: &[&str] =
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExceptionsError {
-    #[error("cannot read exceptions file `{path}`: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read exceptions file `{path}`: {cause}")]
+    // `cause`, not `source`: the message says it, and a chain printed with `{:#}` must not
+    // say it again.
+    Read { path: PathBuf, cause: std::io::Error },
     #[error("{path}:{line}:{column}: invalid YAML in exceptions file: {message}")]
     Syntax { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{}", render_problems(path, problems))]
@@ -184,7 +186,7 @@ impl Exceptions {
     /// custom policies); `today` decides what has expired.
     pub fn load(path: &Path, known_rules: &[&str], today: Date) -> Result<Exceptions, ExceptionsError> {
         let text =
-            std::fs::read_to_string(path).map_err(|source| ExceptionsError::Read { path: path.to_owned(), source })?;
+            std::fs::read_to_string(path).map_err(|cause| ExceptionsError::Read { path: path.to_owned(), cause })?;
         Exceptions::parse(&text, path, known_rules, today)
     }
 

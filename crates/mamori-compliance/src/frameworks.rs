@@ -49,8 +49,10 @@ const CONTROL_FIELDS: &[&str] = &["id", "title", "section", "automated", "rules"
 pub enum FrameworkError {
     #[error("unknown framework `{0}` (built in: {names}; or give a path to a framework file)", names = builtin_names())]
     Unknown(String),
-    #[error("cannot read framework file `{path}`: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    #[error("cannot read framework file `{path}`: {cause}")]
+    // `cause`, not `source`: the message says it, and a chain printed with `{:#}` must not
+    // say it again.
+    Read { path: PathBuf, cause: io::Error },
     #[error("{origin}:{line}:{column}: invalid YAML in framework file: {message}")]
     Syntax { origin: String, line: usize, column: usize, message: String },
     #[error("{}", render_problems(origin, problems))]
@@ -109,7 +111,7 @@ impl Framework {
 
     pub fn load(path: &Path, known_rules: &[&str]) -> Result<Framework, FrameworkError> {
         let text =
-            std::fs::read_to_string(path).map_err(|source| FrameworkError::Read { path: path.to_owned(), source })?;
+            std::fs::read_to_string(path).map_err(|cause| FrameworkError::Read { path: path.to_owned(), cause })?;
         Framework::parse(&text, &path.display().to_string(), known_rules)
     }
 

@@ -258,7 +258,11 @@ mod tests {
         let Destination::File(path) = &destination else { unreachable!() };
         assert_eq!(
             text,
-            format!("cannot write the report to `{}`: No such file or directory (os error 2)", path.display())
+            format!(
+                "cannot write the report to `{}`: directory `{}` does not exist",
+                path.display(),
+                path.parent().unwrap().display()
+            )
         );
 
         let missing = dir.path().join("missing.jsonl");
