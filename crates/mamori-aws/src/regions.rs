@@ -1,4 +1,5 @@
-//! Which regions of an account are read: the ones enabled for it, or a given list.
+//! Which regions of an account are read: the ones enabled for it, or a given list; and the
+//! partition a region belongs to, for the ARNs mamori builds where an API gives none.
 
 use aws_config::SdkConfig;
 
@@ -45,6 +46,21 @@ pub async fn enabled(config: &SdkConfig) -> Result<Vec<String>, ApiError> {
     Ok(regions)
 }
 
+/// The ARN partition of a region (`arn:<partition>:…`), by the region-name prefixes of the
+/// SDK's partition table; every region outside the isolated and sovereign partitions is `aws`.
+pub fn partition(region: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +74,26 @@ mod tests {
         );
         assert!(RegionChoice::parse("eu-west").unwrap_err().contains("`eu-west`"));
         assert!(RegionChoice::parse("us-east-1,").is_err());
+    }
+
+    #[test]
+    fn partitions_of_regions() {
+        for (region, partition_name) in [
+            ("us-east-1", "aws"),
+            ("eu-west-1", "aws"),
+            ("ap-northeast-1", "aws"),
+            ("il-central-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-gov-east-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition(region), partition_name, "{region}");
+        }
     }
 }

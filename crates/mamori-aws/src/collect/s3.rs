@@ -34,6 +34,7 @@ use serde_json::{json, Value};
 
 use super::registry::{Collector, Placement};
 use super::{iso_or_null, ApiError, CollectFuture, Cx};
+use crate::regions::partition;
 
 const BUCKET: &str = "AWS::S3::Bucket";
 
@@ -324,17 +325,6 @@ async fn account_block(cx: &Cx) {
             cx.account_field("s3PublicAccessBlock", Value::Null)
         }
         Err(err) => cx.account_field_failed("s3PublicAccessBlock", "GetPublicAccessBlock", &err),
-    }
-}
-
-/// The ARN partition of a region (buckets are named in their account's partition).
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
     }
 }
 
