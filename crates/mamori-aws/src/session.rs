@@ -1,16 +1,21 @@
 //! Sessions in member accounts: assume the audit role, keep the credentials, refresh them.
 //!
 //! A collection of a large organization outlives one set of role credentials, so the
-//! provider renews them before they expire; the SDK's identity cache sits on top of it. An
-//! account whose role cannot be assumed is reported (with AWS's error code) and the run goes
-//! on with the others.
+//! provider renews them before they expire. The SDK's identity cache sits on top of it, one
+//! per session, with the same margin: its default (10 seconds before expiry) would hold the
+//! credentials until the last moment and ask the provider only then. Both read the time from
+//! the SDK configuration's time source, so they agree on what is about to expire, and a test
+//! can move that clock instead of waiting an hour. An account whose role cannot be assumed is
+//! reported (with AWS's error code) and the run goes on with the others.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use aws_config::identity::IdentityCache;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_smithy_async::time::SharedTimeSource;
 use tokio::sync::Mutex;
 
 use crate::collect::ApiError;
@@ -88,6 +93,8 @@ struct RoleSession {
     sts: aws_sdk_sts::Client,
     role_arn: String,
     spec: RoleSpec,
+    /// The base configuration's clock, the one the SDK's identity cache reads.
+    time: SharedTimeSource,
     current: Mutex<Option<Credentials>>,
 }
 
@@ -95,7 +102,7 @@ impl RoleSession {
     async fn credentials(&self) -> Result<Credentials, ApiError> {
         let mut current = self.current.lock().await;
         if let Some(credentials) = current.as_ref() {
-            let fresh = credentials.expiry().is_none_or(|expiry| expiry > SystemTime::now() + RENEW_BEFORE_EXPIRY);
+            let fresh = credentials.expiry().is_none_or(|expiry| expiry > self.time.now() + RENEW_BEFORE_EXPIRY);
             if fresh {
                 return Ok(credentials.clone());
             }
@@ -148,10 +155,18 @@ pub async fn enter(base: &SdkConfig, account_id: &str, spec: &RoleSpec) -> Resul
         sts: aws_sdk_sts::Client::new(base),
         role_arn: spec.role_arn(account_id),
         spec: spec.clone(),
+        time: base.time_source().unwrap_or_default(),
         current: Mutex::new(None),
     });
     session.credentials().await?;
-    Ok(base.to_builder().credentials_provider(SharedCredentialsProvider::new(RoleProvider(session))).build())
+    // The cache reloads between the margin and half of it before expiry (the SDK adds jitter),
+    // and then the provider finds the credentials within its margin and renews them.
+    let cache = IdentityCache::lazy().buffer_time(RENEW_BEFORE_EXPIRY).build();
+    Ok(base
+        .to_builder()
+        .identity_cache(cache)
+        .credentials_provider(SharedCredentialsProvider::new(RoleProvider(session)))
+        .build())
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use super::registry::{Collector, Placement};
 use super::{iso_or_null, ApiError, CollectFuture, Cx};
 use crate::client;
+use crate::regions::partition;
 
 const SECURITY_GROUP: &str = "AWS::EC2::SecurityGroup";
 const PREFIX_LIST: &str = "AWS::EC2::PrefixList";
@@ -67,23 +68,6 @@ async fn collect(cx: &Cx) {
         flow_logs(cx, &ec2),
         ebs_encryption_by_default(cx, &ec2),
     );
-}
-
-/// The ARN partition of a region, for the resources whose APIs give no ARN.
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("eusc-") {
-        "aws-eusc"
-    } else {
-        "aws"
-    }
 }
 
 /// `arn:<partition>:ec2:<region>:<owner>:<kind>/<id>`.

@@ -15,10 +15,10 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use futures_util::future::join_all;
 use serde_json::{json, Map, Value};
 
-use super::ec2::partition;
 use super::registry::{Collector, Placement};
 use super::{iso_or_null, CollectFuture, Cx};
 use crate::client;
+use crate::regions::partition;
 
 const LOAD_BALANCER: &str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 const CLASSIC: &str = "AWS::ElasticLoadBalancing::LoadBalancer";

@@ -34,6 +34,7 @@ use serde_json::{json, Value};
 
 use super::registry::{Collector, Placement};
 use super::{iso_or_null, ApiError, CollectFuture, Cx};
+use crate::regions::partition;
 
 const BUCKET: &str = "AWS::S3::Bucket";
 
@@ -105,15 +106,21 @@ async fn buckets(cx: &Cx) {
     .await;
 }
 
-/// The bucket's region: GetBucketLocation answers no constraint for us-east-1 and the legacy
-/// `EU` for eu-west-1.
+/// The bucket's region, asked of the home region's client: GetBucketLocation answers for a
+/// bucket of any region there, whereas the bucket's own region is what is being asked.
 async fn bucket_region(cx: &Cx, s3: &Client, name: &str) -> Result<String, ApiError> {
     let output = cx.call("s3", s3.get_bucket_location().bucket(name).send()).await?;
-    Ok(match output.location_constraint().map(|c| c.as_str()) {
+    Ok(constraint_region(output.location_constraint().map(|c| c.as_str())))
+}
+
+/// The region a LocationConstraint names: none (or empty) for us-east-1, the legacy `EU` for
+/// eu-west-1, otherwise the region itself.
+fn constraint_region(constraint: Option<&str>) -> String {
+    match constraint {
         None | Some("") => "us-east-1".to_owned(),
         Some("EU") => "eu-west-1".to_owned(),
         Some(region) => region.to_owned(),
-    })
+    }
 }
 
 async fn read_bucket(
@@ -327,17 +334,6 @@ async fn account_block(cx: &Cx) {
     }
 }
 
-/// The ARN partition of a region (buckets are named in their account's partition).
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// The authority (`host[:port]`) of a URL.
 fn authority(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
@@ -471,6 +467,15 @@ mod tests {
                 "owner": {"displayName": null, "id": "abc"},
             })
         );
+    }
+
+    #[test]
+    fn location_constraints_name_regions() {
+        assert_eq!(constraint_region(None), "us-east-1");
+        assert_eq!(constraint_region(Some("")), "us-east-1");
+        assert_eq!(constraint_region(Some("EU")), "eu-west-1");
+        assert_eq!(constraint_region(Some("eu-west-1")), "eu-west-1");
+        assert_eq!(constraint_region(Some("ap-southeast-2")), "ap-southeast-2");
     }
 
     #[test]

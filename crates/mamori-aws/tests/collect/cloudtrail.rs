@@ -1,12 +1,16 @@
 //! CloudTrail collector against moto: a logging multi-region trail that records everything
 //! and a stopped single-region trail with nothing configured, read back and judged by the
-//! seven CloudTrail rules; then the same account once the good trail stops logging; an
-//! organization trail covering a member account; and the failure paths (one trail's event
-//! selectors refused, the trail list refused in one region) through the fault proxy.
+//! seven CloudTrail rules; then the same account once the good trail stops logging; a trail
+//! created with default settings; an organization trail covering a member account; and the
+//! failure paths (one trail's event selectors refused, the trail list refused in one region)
+//! through the fault proxy.
 //!
-//! moto differs from AWS in one way these tests work around: GetEventSelectors on a trail never
-//! given selectors answers an empty list, where AWS answers the default selector (all
-//! management events). The trails here are therefore given their selectors explicitly.
+//! moto differs from AWS in two ways: GetEventSelectors on a trail never given selectors
+//! answers an empty list, where AWS answers the default selector (all management events), and
+//! DescribeTrails answers `HasCustomEventSelectors` false even after PutEventSelectors. The
+//! rules take a trail whose flag is false as recording all management events whatever the
+//! selectors say, and read its data events from the selectors, so the trails here that need
+//! data events are given their selectors explicitly.
 
 use crate::common;
 
@@ -153,6 +157,45 @@ async fn trails_reach_the_rules() {
     assert_eq!(statuses(&found), vec![pair(ACCOUNT, Status::Fail)], "{found:?}");
 }
 
+/// The trail a user gets from `aws cloudtrail create-trail --is-multi-region-trail` and
+/// `start-logging`, never given selectors: it records every management event, read and write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trail_with_default_settings_records_all_management_events() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    create_bucket(&config, BUCKET).await;
+    let home = cloudtrail_in(&config, "us-east-1");
+    home.create_trail().name(GOOD).s3_bucket_name(BUCKET).is_multi_region_trail(true).send().await.unwrap();
+    home.start_logging().name(GOOD).send().await.unwrap();
+
+    let collected = common::collect_current(&config, &["cloudtrail"], REGIONS).await;
+    assert!(
+        collected.of_type("Mamori::Collection::Error").is_empty(),
+        "{:?}",
+        collected.of_type("Mamori::Collection::Error")
+    );
+    let [trail] = &collected.of_type("AWS::CloudTrail::Trail")[..] else { panic!("{:?}", collected.items) };
+    assert_eq!(trail.configuration["hasCustomEventSelectors"], json!(false));
+    // moto's answer for such a trail, which reads as "no management events" on its own.
+    assert_eq!(
+        trail.supplementary_configuration["EventSelectors"],
+        json!({"eventSelectors": [], "advancedEventSelectors": []})
+    );
+
+    let found = collected.findings("multi-region-cloudtrail-enabled");
+    assert_eq!(statuses(&found), vec![pair(ACCOUNT, Status::Pass)], "{found:?}");
+    assert!(
+        found[0].2.contains(&format!("trail {GOOD} logging recording read and write management events")),
+        "{found:?}"
+    );
+    let found = collected.findings("cloudtrail-enabled");
+    assert_eq!(statuses(&found), vec![pair(ACCOUNT, Status::Pass), pair(ACCOUNT, Status::Pass)], "{found:?}");
+    // The default selector has no data events.
+    let found = collected.findings("cloudtrail-s3-dataevents-enabled");
+    assert_eq!(statuses(&found), vec![pair(ACCOUNT, Status::Fail)], "{found:?}");
+    assert!(found[0].2.contains("records no S3 data events"), "{found:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_calls_become_errors() {
     let Some(server) = MotoServer::start() else { return };
@@ -187,8 +230,8 @@ async fn refused_calls_become_errors() {
     let collection = "collection:AWS::CloudTrail::Trail";
     let found = collected.findings("cloud-trail-encryption-enabled");
     assert_eq!(statuses(&found), vec![pair(collection, Status::Error), pair(GOOD, Status::Pass)], "{found:?}");
-    // The account-level rules cannot decide: the selectors of the only logging trail, and the
-    // trails of eu-west-1, are unknown.
+    // The account-level rules cannot decide: the trails of eu-west-1 are unknown. (The refused
+    // selectors alone would not stop them: moto's flag says the trail keeps the default one.)
     let found = collected.findings("multi-region-cloudtrail-enabled");
     assert_eq!(statuses(&found), vec![pair(ACCOUNT, Status::Error), pair(collection, Status::Error)], "{found:?}");
     let stats = collected.summary.services["cloudtrail"];

@@ -16,3 +16,4 @@ mod organizations;
 mod rds;
 mod run;
 mod s3;
+mod session;

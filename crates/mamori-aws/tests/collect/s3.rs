@@ -7,6 +7,8 @@
 
 use crate::common;
 
+use std::sync::{Arc, Mutex};
+
 use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketLoggingStatus, BucketVersioningStatus, CreateBucketConfiguration, LoggingEnabled,
@@ -15,7 +17,7 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3control::config::endpoint::{Endpoint, EndpointFuture, Params, ResolveEndpoint};
 use mamori_model::{ConfigItem, Status};
-use mamori_testkit::{FaultProxy, FaultRule, MotoServer};
+use mamori_testkit::{FaultProxy, FaultRule, MotoServer, RequestInfo};
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "123456789012";
@@ -469,4 +471,62 @@ async fn buckets_need_only_their_listed_actions() {
     // Read through S3 Control with the host rewritten before signing, which moto now checks.
     let home = collected.of_type("AWS::::Account")[0];
     assert_eq!(home.configuration["s3PublicAccessBlock"]["restrictPublicBuckets"], true, "{home:?}");
+}
+
+type Located = (String, Option<String>);
+
+/// GetBucketLocation is asked of the home region's client whatever the bucket's region, and its
+/// answers are read as AWS spells them: no constraint for us-east-1, the legacy `EU` for
+/// eu-west-1. The home region here is eu-west-1, so a us-east-1 bucket is located from
+/// elsewhere. moto cannot create a bucket with the `EU` constraint (it wants the constraint to
+/// equal the region the request went to), so the proxy answers `EU` for the eu-west-1 bucket,
+/// as AWS does for buckets created with it; the bucket itself is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_regions_are_asked_of_the_home_region() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    seed(&config).await;
+    // (bucket, region the request was signed for) of every GetBucketLocation.
+    let located: Arc<Mutex<Vec<Located>>> = Arc::default();
+    let seen = Arc::clone(&located);
+    let is_location = |r: &RequestInfo| r.service() == Some("s3") && r.target().contains("?location");
+    let proxy = FaultProxy::in_front_of(&server)
+        // A rule that never fires: it sees every GetBucketLocation on its way to moto.
+        .rule(FaultRule::rest("s3", "GET", "/").when(move |r| {
+            if is_location(r) {
+                let bucket = r.path().trim_matches('/').to_owned();
+                seen.lock().unwrap().push((bucket, r.region().map(str::to_owned)));
+            }
+            false
+        }))
+        .rewrite_response(
+            move |r| is_location(r) && r.path().contains(PUBLIC_ACL),
+            "eu-west-1</LocationConstraint>",
+            "EU</LocationConstraint>",
+        )
+        .start()
+        .unwrap();
+    let config = proxy.sdk_config().await.to_builder().region(Region::new("eu-west-1")).build();
+    let collected = common::collect_current(&config, &["s3"], &["eu-west-1", "us-east-1"]).await;
+
+    let mut located = located.lock().unwrap().clone();
+    located.sort();
+    let mut expected: Vec<Located> =
+        [LOGS, PRIVATE, PUBLIC_ACL, PUBLIC_POLICY].iter().map(|b| (b.to_string(), Some("eu-west-1".into()))).collect();
+    expected.sort();
+    assert_eq!(located, expected, "each bucket located once, through the home region's client");
+
+    let buckets = collected.of_type("AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 4, "{buckets:?}");
+    // No constraint: us-east-1, and its settings read there.
+    let private = bucket(&buckets, PRIVATE);
+    assert_eq!(private.aws_region, "us-east-1");
+    assert_only_versioning_unread(private);
+    // `EU`: eu-west-1, and its settings read there (moto answers them in any region, so the
+    // region is checked on the item; the rules judge it as before).
+    let public_acl = bucket(&buckets, PUBLIC_ACL);
+    assert_eq!(public_acl.aws_region, "eu-west-1");
+    assert_only_versioning_unread(public_acl);
+    let read = collected.findings("s3-bucket-public-read-prohibited");
+    assert_eq!(statuses(read.clone()).iter().find(|f| f.0 == PUBLIC_ACL).map(|f| f.1), Some(Status::Fail), "{read:?}");
 }

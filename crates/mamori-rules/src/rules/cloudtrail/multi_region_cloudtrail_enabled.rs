@@ -60,7 +60,7 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &["3.1"],
     fsbp: &["CloudTrail.1"],
-    notes: "Defaults are Security Hub CloudTrail.1's (includeManagementEvents true, readWriteType ALL) where AWS Config leaves them unset; set them to \"\" for AWS's behaviour. A trail recording ALL satisfies ReadOnly or WriteOnly, and several selectors add up (ReadOnly plus WriteOnly is ALL). Advanced selectors count: a management selector with conditions other than readOnly excludes events. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
+    notes: "Defaults are Security Hub CloudTrail.1's (includeManagementEvents true, readWriteType ALL) where AWS Config leaves them unset; set them to \"\" for AWS's behaviour. A trail recording ALL satisfies ReadOnly or WriteOnly, and several selectors add up (ReadOnly plus WriteOnly is ALL). Advanced selectors count: a management selector with conditions other than readOnly excludes events. A trail whose hasCustomEventSelectors is false keeps AWS's default selector (all management events, read and write) whatever GetEventSelectors answered, so AWS Config's trail items, which carry only that flag, are judged too. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
 };
 
 /// What the parameters ask of a trail's management events: (read, write).

@@ -99,6 +99,11 @@ pub(super) struct Management {
     pub excluded: Vec<String>,
 }
 
+impl Management {
+    /// What AWS's default selector records: every management event, read and write.
+    const DEFAULT_SELECTOR: Management = Management { read: true, write: true, excluded: Vec::new() };
+}
+
 /// Which buckets a trail records S3 object-level (data) events for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct S3Data {
@@ -149,6 +154,7 @@ impl Trail {
         let home_copy = home_region == item.aws_region && owner == item.account_id;
         let sns_key = if item.config("snsTopicArn").is_some() { "snsTopicArn" } else { "snsTopicARN" };
         let selectors = selectors(item, &name);
+        let custom = has_custom_selectors(item);
         Trail {
             multi_region: flag(item, "isMultiRegionTrail"),
             organization: flag(item, "isOrganizationTrail"),
@@ -156,8 +162,8 @@ impl Trail {
             sns_topic: optional_text(item, sns_key),
             log_group: optional_text(item, "cloudWatchLogsLogGroupArn"),
             logging: is_logging(item, &name),
-            management: selectors.as_ref().map(management_of).map_err(String::clone),
-            s3_data: selectors.as_ref().map(s3_data_of).map_err(String::clone),
+            management: management_fact(&selectors, custom),
+            s3_data: s3_data_fact(&selectors, custom),
             arn,
             name,
             owner,
@@ -368,18 +374,53 @@ struct Selectors {
     advanced: Vec<Value>,
 }
 
-fn selectors(item: &ConfigItem, name: &str) -> Fact<Selectors> {
+/// The recorded answer of GetEventSelectors; `None` when the inventory has none but needs none,
+/// the trail keeping the default selector (AWS Config's own trail items carry only the flag).
+fn selectors(item: &ConfigItem, name: &str) -> Fact<Option<Selectors>> {
+    let custom = has_custom_selectors(item);
     match supplementary(item, "EventSelectors")? {
-        Some(value) => Ok(Selectors {
+        Some(value) => Ok(Some(Selectors {
             basic: as_list(field(value, "eventSelectors")).into_iter().cloned().collect(),
             advanced: as_list(field(value, "advancedEventSelectors")).into_iter().cloned().collect(),
-        }),
-        // A trail never given selectors records all management events and no data events.
-        None if item.config("hasCustomEventSelectors").and_then(as_bool) == Some(false) => Ok(Selectors {
-            basic: vec![serde_json::json!({"readWriteType": "All", "includeManagementEvents": true})],
-            advanced: Vec::new(),
-        }),
-        None => Err(format!("trail {name} has no EventSelectors in the inventory")),
+        })),
+        None if custom == Some(false) => Ok(None),
+        None if custom == Some(true) => Err(format!(
+            "trail {name} has no EventSelectors in the inventory, and its hasCustomEventSelectors says it has custom ones"
+        )),
+        None => Err(format!(
+            "trail {name} has no EventSelectors in the inventory, and no hasCustomEventSelectors to tell whether it keeps the default selector"
+        )),
+    }
+}
+
+/// DescribeTrails' `HasCustomEventSelectors`, which AWS Config's items carry as
+/// `configuration.hasCustomEventSelectors`, when the item says.
+fn has_custom_selectors(item: &ConfigItem) -> Option<bool> {
+    item.config("hasCustomEventSelectors").and_then(as_bool)
+}
+
+/// A trail never given selectors (`hasCustomEventSelectors` false) has AWS's default one: all
+/// management events, read and write, nothing excluded. That settles its management events
+/// whatever GetEventSelectors answered: AWS answers the default selector, but emulators answer
+/// an empty list, which would read as "no management events", and AWS Config's items carry
+/// only the flag.
+fn management_fact(selectors: &Fact<Option<Selectors>>, custom: Option<bool>) -> Fact<Management> {
+    match (custom, selectors) {
+        (Some(false), _) | (_, Ok(None)) => Ok(Management::DEFAULT_SELECTOR),
+        (_, Ok(Some(selectors))) => Ok(management_of(selectors)),
+        (_, Err(reason)) => Err(reason.clone()),
+    }
+}
+
+/// The default selector selects no data events. The recorded selectors still count when
+/// present: AWS answers the default one for such a trail (no data resources), so reading it
+/// changes nothing there, while moto reports `HasCustomEventSelectors` false even after
+/// PutEventSelectors and answers the selectors it was given.
+fn s3_data_fact(selectors: &Fact<Option<Selectors>>, custom: Option<bool>) -> Fact<S3Data> {
+    match (custom, selectors) {
+        (_, Ok(Some(selectors))) => Ok(s3_data_of(selectors)),
+        (Some(false), _) | (_, Ok(None)) => Ok(S3Data::default()),
+        (_, Err(reason)) => Err(reason.clone()),
     }
 }
 

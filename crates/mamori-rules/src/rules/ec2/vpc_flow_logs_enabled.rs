@@ -5,6 +5,10 @@
 //! set, that traffic type. mamori differs in two ways: a flow log capturing `ALL` traffic also
 //! satisfies `ACCEPT` or `REJECT`, and a flow log whose `flowLogStatus` is present and not
 //! `ACTIVE` does not count. Flow logs on subnets or interfaces do not count for the VPC.
+//!
+//! Items written after CloudFormation's resource schema name the fields in PascalCase
+//! (`ResourceId`, `TrafficType`, `Id`), where AWS Config's own items and mamori's use camelCase;
+//! both are read, so a flow log is never missed for the case of its keys.
 
 use mamori_model::{ConfigItem, Severity, Status};
 use serde_json::Value;
@@ -33,8 +37,17 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &["3.7"],
     fsbp: &["EC2.6"],
-    notes: "A flow log capturing ALL traffic satisfies trafficType ACCEPT or REJECT; a flow log with a flowLogStatus other than ACTIVE does not count.",
+    notes: "A flow log capturing ALL traffic satisfies trafficType ACCEPT or REJECT; a flow log with a flowLogStatus other than ACTIVE does not count. Flow log fields are read in camelCase (AWS Config) or PascalCase (CloudFormation's schema, DescribeFlowLogs).",
 };
+
+/// `configuration.<camel>` as text, or its PascalCase spelling.
+fn text<'a>(item: &'a ConfigItem, camel: &str) -> Option<&'a str> {
+    let pascal = || {
+        let mut chars = camel.chars();
+        chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+    };
+    item.config(camel).or_else(|| item.config(&pascal()?)).and_then(Value::as_str)
+}
 
 struct Vpc {
     subject: Subject,
@@ -54,14 +67,17 @@ impl Rule for VpcFlowLogsEnabled {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        let text = |key: &str| item.config(key).and_then(Value::as_str);
+        let text = |key: &str| text(item, key);
         if item.resource_type == FLOW_LOG_TYPE {
             let Some(resource_id) = text("resourceId") else {
                 // A flow log whose target is unknown cannot vouch for any VPC.
                 return;
             };
             let note = FlowLog {
-                flow_log_id: text("flowLogId").unwrap_or(&item.resource_id).to_owned(),
+                flow_log_id: text("flowLogId")
+                    .or_else(|| item.config("Id").and_then(Value::as_str))
+                    .unwrap_or(&item.resource_id)
+                    .to_owned(),
                 resource_id: resource_id.to_owned(),
                 traffic_type: text("trafficType").unwrap_or("").to_ascii_uppercase(),
                 active: text("flowLogStatus").is_none_or(|status| status.eq_ignore_ascii_case("ACTIVE")),
