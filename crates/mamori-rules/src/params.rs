@@ -276,7 +276,7 @@ mod tests {
         let given = BTreeMap::from([("maxAge".to_owned(), "1".to_owned())]);
         assert_eq!(
             Params::build("r", SPECS, &given).unwrap_err().to_string(),
-            "rule `r` has no parameter `maxAge` (it takes: maxAccessKeyAge, ports)"
+            "rule `r` has no parameter `maxAge` (it takes: maxAccessKeyAge, length, ports)"
         );
     }
 
@@ -286,7 +286,7 @@ mod tests {
         let err = Params::build("r", SPECS, &given).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "rule `r` has no parameter `maxAccessKeyAg`: did you mean `maxAccessKeyAge`? (it takes: maxAccessKeyAge, ports)"
+            "rule `r` has no parameter `maxAccessKeyAg`: did you mean `maxAccessKeyAge`? (it takes: maxAccessKeyAge, length, ports)"
         );
         let ParamError::Unknown { did_you_mean, .. } = err else { panic!("not an unknown parameter: {err:?}") };
         assert_eq!(did_you_mean.suggestion(), Some("maxAccessKeyAge"));
