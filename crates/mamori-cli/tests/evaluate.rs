@@ -324,3 +324,16 @@ fn iam_policy_refuses_a_bad_principal_and_options_it_would_ignore() {
     ]));
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+/// `--threads` is bounded: a huge count is refused by name instead of aborting the process
+/// (it used to try to allocate that many threads).
+#[test]
+fn an_absurd_thread_count_is_refused() {
+    for threads in ["100000", "99999999999", "0"] {
+        let output = run(mamori().arg("evaluate").arg(demo_org()).args(["--threads", threads]));
+        assert_eq!(output.status.code(), Some(2), "--threads {threads}");
+        assert!(stderr(&output).contains("--threads"), "{}", stderr(&output));
+    }
+    let output = run(mamori().arg("inventory").arg(demo_org()).args(["--threads", "1024"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+}

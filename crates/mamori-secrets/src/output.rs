@@ -4,6 +4,7 @@
 
 use crate::detect::RULES;
 use crate::scan::{Finding, Report, Source, Verification};
+use mamori_model::escape_controls;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -32,8 +33,11 @@ fn verification_text(v: &Verification) -> String {
     }
 }
 
+/// File names, authors and reasons come from the scanned repository: in the text report,
+/// control characters in them are shown as visible escapes, so that a file named with a
+/// terminal escape sequence cannot rewrite the reader's screen.
 fn location(f: &Finding) -> String {
-    format!("{}:{}:{}", f.path, f.line, f.column)
+    format!("{}:{}:{}", escape_controls(&f.path), f.line, f.column)
 }
 
 /// Human-readable report.
@@ -49,7 +53,14 @@ pub fn text(report: &Report) -> String {
     for f in &report.findings {
         let _ = write!(out, "{:<22} {}  {}", f.rule.id(), f.secret, location(f));
         if let Some(c) = &f.commit {
-            let _ = write!(out, "  commit {} by {} <{}> on {}", &c.id[..c.id.len().min(12)], c.author, c.email, c.date);
+            let _ = write!(
+                out,
+                "  commit {} by {} <{}> on {}",
+                &c.id[..c.id.len().min(12)],
+                escape_controls(&c.author),
+                escape_controls(&c.email),
+                c.date
+            );
         }
         if f.occurrences > 1 {
             let _ = write!(out, "  ({} blobs)", f.occurrences);
@@ -62,12 +73,12 @@ pub fn text(report: &Report) -> String {
     for k in &report.skipped {
         let _ = write!(out, "skipped");
         if let Some(p) = &k.path {
-            let _ = write!(out, " `{p}`");
+            let _ = write!(out, " `{}`", escape_controls(p));
         }
         if let Some(o) = &k.object {
             let _ = write!(out, " (object {o})");
         }
-        let _ = writeln!(out, ": {}", k.reason);
+        let _ = writeln!(out, ": {}", escape_controls(&k.reason));
     }
     for w in &report.warnings {
         let _ = writeln!(out, "warning: {w}");
@@ -80,7 +91,7 @@ pub fn text(report: &Report) -> String {
         s.scanned,
         what,
         s.bytes_scanned as f64 / (1024.0 * 1024.0),
-        s.root,
+        escape_controls(&s.root),
         a.total,
         a.aws_example,
         a.pattern,

@@ -394,3 +394,21 @@ fn the_work_tree_scan_counts_submodules_and_ignored_files_it_skips() {
     assert_eq!((report.summary.skipped_submodules, report.summary.skipped_ignored), (0, 0));
     assert!(!output::text(&report).contains("not scanned"));
 }
+
+/// A file named with a terminal escape sequence is shown with visible escapes in the text
+/// report (it used to be written raw, so the name could clear or rewrite the reader's screen);
+/// JSON keeps the exact name.
+#[test]
+fn control_characters_in_file_names_are_escaped_in_the_text_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let name = "evil\u{1b}[2Jname.env";
+    write(d, name, &format!("AWS_ACCESS_KEY_ID={}\n", key_id(3)));
+    let report = scanner(d).scan_path(d).unwrap();
+    assert_eq!(report.findings.len(), 1);
+    let text = output::text(&report);
+    assert!(!text.contains('\u{1b}'), "raw escape in: {text:?}");
+    assert!(text.contains("evil\\u{1b}[2Jname.env:1:"), "{text}");
+    let json: Value = serde_json::from_str(&output::json(&report)).unwrap();
+    assert_eq!(json["findings"][0]["path"], name);
+}
