@@ -394,24 +394,12 @@ mod tests {
         assert_eq!(versioning.params.bool("isMfaDeleteEnabled"), Some(true));
     }
 
-    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
-    fn chain(err: &dyn std::error::Error) -> String {
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    }
-
     #[test]
     fn error_chains_say_each_thing_once() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.toml");
         let err = Config::load(&missing).unwrap_err();
-        let text = chain(&err);
+        let text = mamori_model::error_chain(&err);
         assert_eq!(text.matches("os error 2").count(), 1, "{text}");
         assert!(text.starts_with(&format!("cannot read config file `{}`: ", missing.display())), "{text}");
 
@@ -420,7 +408,7 @@ mod tests {
             .rule_set()
             .err()
             .unwrap();
-        let text = chain(&err);
+        let text = mamori_model::error_chain(&err);
         assert_eq!(text.matches("maxAccessKeyAge").count(), 1, "{text}");
         assert!(text.contains("must be at least 1, got `-45`"), "{text}");
     }

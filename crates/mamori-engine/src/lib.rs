@@ -182,18 +182,6 @@ pub fn read_only(inputs: &[PathBuf], threads: usize) -> Result<InventoryStats, I
 mod tests {
     use super::*;
 
-    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
-    fn chain(err: &dyn std::error::Error) -> String {
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    }
-
     /// An observer that can forget, as a store could by deleting a run's findings.
     #[derive(Default)]
     struct Forgetful {
@@ -254,7 +242,7 @@ mod tests {
         let rules = Config::default().rule_set().unwrap();
         let destination = Destination::File(dir.path().join("no-such-directory/report.json"));
         let err = evaluate_to_report(&[inventory], &rules, Format::Json, &destination, 1).err().unwrap();
-        let text = chain(&err);
+        let text = mamori_model::error_chain(&err);
         let Destination::File(path) = &destination else { unreachable!() };
         assert_eq!(
             text,
@@ -269,6 +257,9 @@ mod tests {
         let err = evaluate_to_report(std::slice::from_ref(&missing), &rules, Format::Json, &Destination::Stdout, 1)
             .err()
             .unwrap();
-        assert_eq!(chain(&err), format!("`{}` is neither a file nor a directory", missing.display()));
+        assert_eq!(
+            mamori_model::error_chain(&err),
+            format!("`{}` is neither a file nor a directory", missing.display())
+        );
     }
 }

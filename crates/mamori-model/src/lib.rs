@@ -25,3 +25,16 @@ pub use item::{ConfigItem, ItemError, RawItem, ACCOUNT_TYPE, COLLECTION_ERROR_TY
 pub use read::{open_maybe_gzip, read_inventory, Batch, BatchContent, InventoryError, InventoryFiles, ReadStats};
 pub use stamp::{ItemStamp, RawStamp, ResourceKey, Version};
 pub use target_kind::TargetKind;
+
+/// An error and each of its sources, joined by `: `, as `anyhow` prints them with `{:#}` (the
+/// binary's `error: …` line). Messages must say each cause once; tests check it with this.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -616,25 +616,16 @@ mod tests {
         assert!(err.contains("bad.jsonl` line 2: invalid JSON"), "{err}");
     }
 
-    /// What `error: {err:#}` prints (anyhow's alternate format): the error, then each source.
-    fn chain(err: &dyn std::error::Error) -> String {
-        let mut text = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    }
-
     #[test]
     fn error_chains_say_each_thing_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("no-type.jsonl");
         std::fs::write(&path, r#"{"resourceId":"b1","accountId":"1","awsRegion":"us-east-1"}"#).unwrap();
         let err = read_all(&path).unwrap_err();
-        assert_eq!(chain(&err), format!("`{}` line 1: missing required field `resourceType`", path.display()));
+        assert_eq!(
+            crate::error_chain(&err),
+            format!("`{}` line 1: missing required field `resourceType`", path.display())
+        );
     }
 
     #[test]
