@@ -5,9 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mamori_model::{ConfigItem, Finding, Status};
+use mamori_model::{Finding, Status};
 use mamori_policy::{Options, PolicyError, PolicySet};
-use mamori_rules::{ActiveRule, Evaluator, RuleSet};
+
+mod common;
+use common::{evaluate, item};
 
 /// A directory holding only the fixture `name`, as `mamori --policies DIR` would load it.
 fn fixture_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -22,28 +24,6 @@ fn load(name: &str, time_limit: Duration) -> (tempfile::TempDir, PathBuf, Result
     let (dir, path) = fixture_dir(name);
     let result = PolicySet::load(&[dir.path().to_owned()], Options { time_limit });
     (dir, path, result)
-}
-
-fn item(id: &str, tags: &[(&str, &str)]) -> ConfigItem {
-    let tags: serde_json::Map<String, serde_json::Value> =
-        tags.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
-    let raw = serde_json::json!({
-        "resourceType": "AWS::S3::Bucket", "resourceId": id, "arn": format!("arn:aws:s3:::{id}"),
-        "accountId": "111122223333", "awsRegion": "eu-west-1", "tags": tags,
-        "configuration": {"name": id, "size": 3},
-    });
-    serde_json::from_value::<mamori_model::RawItem>(raw).unwrap().normalize().unwrap()
-}
-
-fn evaluate(set: &PolicySet, items: &[ConfigItem]) -> Vec<Finding> {
-    let rules = RuleSet::new(set.rules().into_iter().map(ActiveRule::with_defaults).collect());
-    let mut findings = Vec::new();
-    let mut evaluator = Evaluator::new(&rules);
-    for item in items {
-        evaluator.evaluate(item, &mut |finding| findings.push(finding));
-    }
-    evaluator.finish(&mut |finding| findings.push(finding));
-    findings
 }
 
 fn finding<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {

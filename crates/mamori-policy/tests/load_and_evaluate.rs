@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mamori_model::{ConfigItem, Finding, Status};
+use mamori_model::Status;
 use mamori_policy::{Options, PolicyError, PolicySet};
-use mamori_rules::{ActiveRule, Evaluator, RuleSet};
+
+mod common;
+use common::{evaluate, item};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -23,28 +25,6 @@ fn load_one(text: &str) -> (tempfile::TempDir, Result<PolicySet, PolicyError>) {
 
 const METADATA: &str =
     r#"metadata := {"id": "org-test", "title": "test", "severity": "low", "resource_types": ["AWS::S3::Bucket"]}"#;
-
-fn item(id: &str, tags: &[(&str, &str)]) -> ConfigItem {
-    let tags: serde_json::Map<String, serde_json::Value> =
-        tags.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
-    let raw = serde_json::json!({
-        "resourceType": "AWS::S3::Bucket", "resourceId": id, "arn": format!("arn:aws:s3:::{id}"),
-        "accountId": "111122223333", "awsRegion": "eu-west-1", "tags": tags,
-        "configuration": {"name": id},
-    });
-    serde_json::from_value::<mamori_model::RawItem>(raw).unwrap().normalize().unwrap()
-}
-
-fn evaluate(set: &PolicySet, items: &[ConfigItem]) -> Vec<Finding> {
-    let rules = RuleSet::new(set.rules().into_iter().map(ActiveRule::with_defaults).collect());
-    let mut findings = Vec::new();
-    let mut evaluator = Evaluator::new(&rules);
-    for item in items {
-        evaluator.evaluate(item, &mut |finding| findings.push(finding));
-    }
-    evaluator.finish(&mut |finding| findings.push(finding));
-    findings
-}
 
 #[test]
 fn syntax_error_names_file_and_line() {
