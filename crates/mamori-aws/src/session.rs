@@ -78,10 +78,11 @@ impl RoleSpec {
         Ok(())
     }
 
-    /// The role ARN for `account_id`.
-    pub fn role_arn(&self, account_id: &str) -> String {
+    /// The role ARN for `account_id` in `partition` (`aws`, `aws-cn`, `aws-us-gov`, ...: the
+    /// partition of the home region, see [`crate::regions::partition`]).
+    pub fn role_arn(&self, account_id: &str, partition: &str) -> String {
         match &self.target {
-            RoleTarget::Name(name) => format!("arn:aws:iam::{account_id}:role/{name}"),
+            RoleTarget::Name(name) => format!("arn:{partition}:iam::{account_id}:role/{name}"),
             RoleTarget::ArnTemplate(template) => template.replace("{account_id}", account_id),
         }
     }
@@ -153,7 +154,9 @@ impl ProvideCredentials for RoleProvider {
 pub async fn enter(base: &SdkConfig, account_id: &str, spec: &RoleSpec) -> Result<SdkConfig, ApiError> {
     let session = Arc::new(RoleSession {
         sts: aws_sdk_sts::Client::new(base),
-        role_arn: spec.role_arn(account_id),
+        // A role named without its ARN lives in the partition of the accounts being entered,
+        // which is the home region's (China and GovCloud accounts are reached there).
+        role_arn: spec.role_arn(account_id, crate::regions::partition(base.region().map_or("", |r| r.as_ref()))),
         spec: spec.clone(),
         time: base.time_source().unwrap_or_default(),
         current: Mutex::new(None),
@@ -176,10 +179,14 @@ mod tests {
     #[test]
     fn role_arns_and_validation() {
         let by_name = RoleSpec::new(RoleTarget::Name("mamori-audit".into()));
-        assert_eq!(by_name.role_arn("111122223333"), "arn:aws:iam::111122223333:role/mamori-audit");
+        assert_eq!(by_name.role_arn("111122223333", "aws"), "arn:aws:iam::111122223333:role/mamori-audit");
+        assert_eq!(
+            by_name.role_arn("111122223333", "aws-us-gov"),
+            "arn:aws-us-gov:iam::111122223333:role/mamori-audit"
+        );
         assert!(by_name.validate().is_ok());
         let template = RoleSpec::new(RoleTarget::ArnTemplate("arn:aws-cn:iam::{account_id}:role/audit/ro".into()));
-        assert_eq!(template.role_arn("111122223333"), "arn:aws-cn:iam::111122223333:role/audit/ro");
+        assert_eq!(template.role_arn("111122223333", "aws"), "arn:aws-cn:iam::111122223333:role/audit/ro");
         let bad = RoleSpec::new(RoleTarget::ArnTemplate("arn:aws:iam::1:role/x".into()));
         assert!(bad.validate().unwrap_err().contains("{account_id}"));
         let short = RoleSpec { duration: Duration::from_secs(60), ..by_name.clone() };
