@@ -13,7 +13,9 @@ use mamori_compliance::{Exceptions, Framework};
 use mamori_engine::{config::parse_param_flag, Config, Destination, EvaluateError, Format};
 use mamori_model::Severity;
 use mamori_rules::RuleSet;
-use mamori_workflow::{evaluate_recorded, EvaluationRequest, History, Notifier, ScopeSource, WorkflowError};
+use mamori_workflow::{
+    evaluate_recorded, EvaluationRequest, History, Notifier, NotifyMode, ScopeSource, WorkflowError,
+};
 
 use crate::settings::{self, HistoryArgs, NotifyArgs};
 use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd, output};
@@ -184,7 +186,11 @@ impl Evaluation {
         let evaluated =
             evaluate_recorded(&mut self.history, request).map_err(|err| report_error(err, &self.destination))?;
         if let Some(run) = &evaluated.recorded {
-            eprintln!("recorded run {} in {}", run.id, run.path.display());
+            // A dry run's run is compared and then removed (the dry run's own output says so):
+            // "recorded" would promise a run that `runs list` will not show.
+            if self.args.notify.mode() != NotifyMode::DryRun {
+                eprintln!("recorded run {} in {}", run.id, run.path.display());
+            }
         }
         let outcome = &evaluated.outcome;
         if let Destination::File(path) = &self.destination {

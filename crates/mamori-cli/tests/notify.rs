@@ -296,7 +296,8 @@ fn owners_get_exactly_their_changes_once_and_nothing_is_lost() {
     // Run 7: a dry run prints the payload and the target by name, sends and queues nothing.
     setup.set_versioning(PAYMENTS, "payments-prod-3-9d1f9f", "Suspended");
     let counts = e.counts();
-    let (stdout, _) = setup.evaluate(&["--notify-dry-run"]);
+    let (stdout, stderr) = setup.evaluate(&["--notify-dry-run"]);
+    assert!(!stderr.contains("recorded run"), "a dry run's run is not kept: {stderr}");
     assert_eq!(e.counts(), counts, "a dry run sends nothing");
     assert!(stdout.contains("notify dry run: nothing is sent or queued"), "{stdout}");
     assert!(stdout.contains("--- would send to slack:payments-slack (owner `payments`, part 1/1"), "{stdout}");
