@@ -51,3 +51,29 @@ pub async fn load(opts: &SdkOptions) -> Result<SdkConfig> {
     }
     Ok(config)
 }
+
+/// The workspace's release profile compiles every AWS SDK crate without optimisation (see the
+/// measurements in the root `Cargo.toml`); a crate added to this one's dependencies without its
+/// profile entry would quietly add minutes to every first build.
+#[cfg(test)]
+mod release_profile {
+    use std::path::Path;
+
+    #[test]
+    fn every_sdk_crate_in_the_lock_file_is_compiled_without_optimisation() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+        let sdk_crates: Vec<&str> = lock
+            .lines()
+            .filter_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'))
+            .filter(|name| name.starts_with("aws-sdk-"))
+            .collect();
+        assert!(sdk_crates.contains(&"aws-sdk-ec2"), "{sdk_crates:?}");
+        let missing: Vec<&&str> = sdk_crates
+            .iter()
+            .filter(|name| !manifest.contains(&format!("[profile.release.package.{name}]\nopt-level = 0\n")))
+            .collect();
+        assert!(missing.is_empty(), "add `[profile.release.package.<name>] opt-level = 0` to Cargo.toml for {missing:?}");
+    }
+}
