@@ -5,7 +5,12 @@ use std::collections::BTreeSet;
 use super::Fixer;
 
 /// Every fixer, one per rule id.
-pub const FIXERS: &[&dyn Fixer] = &[&super::s3::s3_bucket_versioning_enabled::S3BucketVersioningEnabled];
+pub const FIXERS: &[&dyn Fixer] = &[
+    &super::ec2::restricted_ssh::RestrictedSsh,
+    &super::ec2::restricted_common_ports::RestrictedCommonPorts,
+    &super::ec2::vpc_sg_open_only_to_authorized_ports::VpcSgOpenOnlyToAuthorizedPorts,
+    &super::s3::s3_bucket_versioning_enabled::S3BucketVersioningEnabled,
+];
 
 /// The fixer of `rule_id`.
 pub fn find(rule_id: &str) -> Option<&'static dyn Fixer> {

@@ -7,4 +7,5 @@
 mod collect_common;
 mod common;
 
+mod ec2;
 mod s3;
