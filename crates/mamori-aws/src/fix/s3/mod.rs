@@ -1,5 +1,6 @@
 //! Fixers of S3 rules.
 
+pub mod s3_bucket_ssl_requests_only;
 pub mod s3_bucket_versioning_enabled;
 
 use aws_sdk_s3::Client;
