@@ -7,5 +7,6 @@
 mod collect_common;
 mod common;
 
+mod driver;
 mod ec2;
 mod s3;
