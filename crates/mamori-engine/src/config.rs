@@ -69,6 +69,9 @@ pub struct ConfigFile {
     /// `[policies]`: directories of custom Rego policies (see `mamori-policy`).
     #[serde(default)]
     pub policies: PoliciesSection,
+    /// `[remediation]`: modes per rule, filters, safety belts and the settings fixers need.
+    #[serde(default)]
+    pub remediation: mamori_model::remediation::RemediationSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,6 +181,20 @@ impl Config {
             Some(base) if path.is_relative() => base.join(path),
             _ => path.clone(),
         })
+    }
+
+    /// `[remediation]`, checked: the belts' values, the tag filters, and that every
+    /// `[remediation.rule.<id>]` names a known rule.
+    pub fn remediation(&self) -> Result<&mamori_model::remediation::RemediationSection, ConfigError> {
+        let section = &self.file.remediation;
+        section.validate().map_err(|message| ConfigError::Invalid { origin: self.origin(), message })?;
+        let known: Vec<&'static dyn Rule> = catalog().to_vec();
+        for id in section.rule.keys() {
+            if !known.iter().any(|rule| rule.meta().id == id) {
+                return Err(unknown_rule(format!("{} [remediation.rule.{id}]", self.origin()), id, &known));
+            }
+        }
+        Ok(section)
     }
 
     /// `--fail-on` from the file, if set.
