@@ -412,6 +412,31 @@ mod tests {
     }
 
     #[test]
+    fn remediation_section_is_read_and_checked() {
+        let loaded = config(
+            "[remediation]\nmax_changes = 5\nexclude_accounts = [\"111\"]\n\
+             [remediation.rule.restricted-ssh]\nmode = \"auto\"\ninclude_tags = [\"env=dev\"]\n\
+             [remediation.settings]\nflow_logs_destination = \"arn:aws:s3:::logs\"\n",
+        )
+        .unwrap();
+        let section = loaded.remediation().unwrap();
+        assert_eq!((section.max_changes(), section.max_percent()), (5, 50.0));
+        assert_eq!(section.mode("restricted-ssh"), mamori_model::remediation::Mode::Auto);
+        assert_eq!(section.mode("s3-bucket-versioning-enabled"), mamori_model::remediation::Mode::Off);
+        assert_eq!(section.settings["flow_logs_destination"], "arn:aws:s3:::logs");
+
+        let err = config("[remediation.rule.restricted-ssh]\nmode = \"always\"\n").unwrap_err().to_string();
+        assert!(err.contains("always") && err.contains("line 2") && err.contains("`auto`"), "{err}");
+        let err = config("[remediation.rule.restricted-shh]\nmode = \"plan\"\n").unwrap().remediation().unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("[remediation.rule.restricted-shh]") && err.contains("restricted-ssh"), "{err}");
+        let err = config("[remediation]\nmax_percent = 120\n").unwrap().remediation().unwrap_err().to_string();
+        assert!(err.contains("max_percent = 120"), "{err}");
+        let err = config("[remediation]\nmax_change = 1\n").unwrap_err().to_string();
+        assert!(err.contains("max_change"), "{err}");
+    }
+
+    #[test]
     fn error_chains_say_each_thing_once() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.toml");
