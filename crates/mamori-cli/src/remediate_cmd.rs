@@ -78,7 +78,12 @@ impl RemediationRole {
     pub fn role(&self, session: &SessionArgs) -> anyhow::Result<Option<RoleSpec>> {
         match (&self.remediation_role_name, session.role()?) {
             (Some(name), _) => {
-                let spec = session.role_spec(RoleTarget::Name(name.clone()));
+                let mut spec = session.role_spec(RoleTarget::Name(name.clone()));
+                // Changes show up in the accounts' CloudTrail under their own session name
+                // unless one was chosen.
+                if spec.session_name == RoleSpec::DEFAULT_SESSION_NAME {
+                    spec.session_name = "mamori-remediation".to_owned();
+                }
                 spec.validate().map_err(|e| anyhow::anyhow!("--remediation-role-name: {e}"))?;
                 Ok(Some(spec))
             }
@@ -279,10 +284,22 @@ pub fn print_plan(plan: &Plan, out: &mut dyn Write) -> anyhow::Result<()> {
             )?;
         }
     }
-    if !plan.left_out.is_empty() {
+    // Findings that no fixer takes, whose rule is off, or that do not fail are counted per rule
+    // (the JSON document lists each); the others are listed one by one with their reason.
+    let mut counted: BTreeMap<(&str, LeftOutReason), usize> = BTreeMap::new();
+    let mut listed = Vec::new();
+    for left in &plan.left_out {
+        match left.reason {
+            LeftOutReason::NoFixer | LeftOutReason::ModeOff | LeftOutReason::NotFailing => {
+                *counted.entry((left.finding.rule_id.as_str(), left.reason)).or_default() += 1
+            }
+            _ => listed.push(left),
+        }
+    }
+    if !listed.is_empty() {
         writeln!(out, "\nleft out:")?;
         writeln!(out, "{:<38} {:<14} {:<14} {:<32} {:<17} detail", "rule", "account", "region", "resource", "reason")?;
-        for left in &plan.left_out {
+        for left in listed {
             let f = &left.finding;
             writeln!(
                 out,
@@ -294,6 +311,12 @@ pub fn print_plan(plan: &Plan, out: &mut dyn Write) -> anyhow::Result<()> {
                 left.reason.as_str(),
                 mamori_model::escape_controls(&left.detail)
             )?;
+        }
+    }
+    if !counted.is_empty() {
+        writeln!(out, "\nleft out, by rule:")?;
+        for ((rule, reason), count) in counted {
+            writeln!(out, "{count:>6}  {rule:<46} {}", reason.as_str())?;
         }
     }
     Ok(())
