@@ -47,6 +47,14 @@ impl Emulator {
 
     /// With further proxy rules (faults) after the counting one.
     pub fn start_with(rules: Vec<FaultRule>) -> Option<Emulator> {
+        Self::start_custom(rules, |builder| builder)
+    }
+
+    /// With further proxy rules and settings (throttling, server errors).
+    pub fn start_custom(
+        rules: Vec<FaultRule>,
+        adjust: impl FnOnce(mamori_testkit::FaultProxyBuilder) -> mamori_testkit::FaultProxyBuilder,
+    ) -> Option<Emulator> {
         let server = MotoServer::start()?;
         let changes = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&changes);
@@ -70,7 +78,7 @@ impl Emulator {
         for rule in rules {
             builder = builder.rule(rule);
         }
-        let proxy = builder.start().expect("proxy starts");
+        let proxy = adjust(builder).start().expect("proxy starts");
         Some(Emulator { server, proxy, changes })
     }
 

@@ -39,13 +39,14 @@ fn outcome_of(report: &mamori_aws::fix::run::ApplyReport, bucket: &str) -> Actio
 async fn a_resource_changed_between_plan_and_apply_is_skipped() {
     let Some(emulator) = Emulator::start() else { return };
     let config = emulator.config().await;
-    buckets(&config, &["changed", "fixed-by-hand", "untouched"]).await;
+    buckets(&config, &["changed", "fixed-by-hand", "gone", "untouched"]).await;
     let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
     let remediator = common::remediator(&config);
     let section = common::section(&[VERSIONING]);
     let plan = common::plan(&remediator, &findings, &section, &[VERSIONING]).await;
-    assert_eq!(plan.actions.len(), 3, "{plan:#?}");
+    assert_eq!(plan.actions.len(), 4, "{plan:#?}");
 
+    s3(&config).delete_bucket().bucket("gone").send().await.unwrap();
     set_versioning(&config, "changed", BucketVersioningStatus::Suspended).await;
     set_versioning(&config, "fixed-by-hand", BucketVersioningStatus::Enabled).await;
     let (_dir, mut store) = common::store();
@@ -53,12 +54,15 @@ async fn a_resource_changed_between_plan_and_apply_is_skipped() {
     let report = remediator.apply(&plan, &mut store, &section, &common::rules(), None).await.unwrap();
     assert_eq!(outcome_of(&report, "changed"), ActionOutcome::Skipped);
     assert_eq!(outcome_of(&report, "fixed-by-hand"), ActionOutcome::AlreadyApplied);
+    assert_eq!(outcome_of(&report, "gone"), ActionOutcome::Skipped);
     assert_eq!(outcome_of(&report, "untouched"), ActionOutcome::Verified);
     assert_eq!(emulator.changes() - before, 1, "only the unchanged bucket was changed");
+    let gone = report.actions.iter().find(|a| a.finding.resource_id == "gone").unwrap();
+    assert!(gone.detail.contains("no longer exists"), "{gone:?}");
     let skipped = report.actions.iter().find(|a| a.finding.resource_id == "changed").unwrap();
     assert!(skipped.detail.contains("changed since the plan") && skipped.detail.contains("Suspended"), "{skipped:?}");
     let recorded = store.actions().unwrap();
-    assert_eq!(recorded.len(), 3, "skips are recorded too");
+    assert_eq!(recorded.len(), 4, "skips are recorded too");
     assert!(recorded
         .iter()
         .filter(|a| a.outcome != ActionOutcome::Verified)
@@ -185,4 +189,94 @@ async fn an_interrupted_apply_applied_again_completes() {
     let started: Vec<_> =
         store.actions().unwrap().into_iter().filter(|a| a.outcome == ActionOutcome::Started).collect();
     assert_eq!(started.len(), 1, "the killed action's row stays as the record of the interruption");
+}
+
+/// Every failing finding not planned says why: mode off, excluded by a filter (everywhere or
+/// for the rule), not FAIL, no fixer, or its resource changed or gone since the run.
+#[tokio::test]
+async fn plans_say_why_each_finding_is_left_out() {
+    use mamori_model::remediation::{Filters, LeftOutReason};
+
+    let Some(emulator) = Emulator::start() else { return };
+    let config = emulator.config().await;
+    buckets(&config, &["planned", "fixed-since", "deleted-since"]).await;
+    let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
+    set_versioning(&config, "fixed-since", BucketVersioningStatus::Enabled).await;
+    s3(&config).delete_bucket().bucket("deleted-since").send().await.unwrap();
+    let remediator = common::remediator(&config);
+    let reason_of = |plan: &mamori_model::remediation::Plan, rule: &str, bucket: &str| {
+        plan.left_out.iter().find(|l| l.finding.rule_id == rule && l.finding.resource_id == bucket).map(|l| l.reason)
+    };
+
+    let section = common::section(&[VERSIONING]);
+    let plan = common::plan(&remediator, &findings, &section, &[]).await;
+    assert_eq!(plan.actions.iter().map(|a| a.finding.resource_id.as_str()).collect::<Vec<_>>(), ["planned"]);
+    assert_eq!(reason_of(&plan, VERSIONING, "fixed-since"), Some(LeftOutReason::ResourceChanged));
+    assert_eq!(reason_of(&plan, VERSIONING, "deleted-since"), Some(LeftOutReason::ResourceGone));
+    assert_eq!(reason_of(&plan, SSL, "planned"), Some(LeftOutReason::ModeOff));
+    assert_eq!(reason_of(&plan, "s3-bucket-logging-enabled", "planned"), Some(LeftOutReason::NoFixer));
+    assert!(plan.left_out.iter().all(|l| !l.detail.is_empty()));
+    let failing: std::collections::BTreeSet<&str> =
+        findings.iter().filter(|(_, f)| f.status == mamori_model::Status::Fail).map(|(id, _)| id.as_str()).collect();
+    let accounted: std::collections::BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .map(|a| a.finding.finding_id.as_str())
+        .chain(
+            plan.left_out
+                .iter()
+                .filter(|l| l.reason != LeftOutReason::NotFailing)
+                .map(|l| l.finding.finding_id.as_str()),
+        )
+        .collect();
+    assert_eq!(accounted, failing, "every FAIL finding is planned or left out for a reason of its own");
+
+    let mut excluded = section.clone();
+    excluded.filters = Filters { exclude_accounts: vec![common::ACCOUNT.to_owned()], ..Filters::default() };
+    let plan = common::plan(&remediator, &findings, &excluded, &[VERSIONING]).await;
+    assert!(plan.actions.is_empty());
+    assert_eq!(reason_of(&plan, VERSIONING, "planned"), Some(LeftOutReason::Excluded));
+    let mut by_rule = section.clone();
+    by_rule.rule.get_mut(VERSIONING).unwrap().filters.include_accounts = vec!["999999999999".to_owned()];
+    let plan = common::plan(&remediator, &findings, &by_rule, &[VERSIONING]).await;
+    let left = plan.left_out.iter().find(|l| l.finding.resource_id == "planned").unwrap();
+    assert_eq!(left.reason, LeftOutReason::Excluded);
+    assert!(left.detail.contains("include_accounts"), "{left:?}");
+}
+
+/// Throttling during a mass remediation is retried as in collection: every action verified.
+#[tokio::test]
+async fn throttled_calls_are_retried() {
+    let Some(emulator) = Emulator::start() else { return };
+    let config = emulator.config().await;
+    buckets(&config, &["throttled-0", "throttled-1"]).await;
+    let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
+    // The remediation goes through a second proxy that throttles a share of the calls.
+    let throttling = mamori_testkit::FaultProxy::in_front_of(&emulator.server)
+        .rewrite_response(
+            |req| req.service() == Some("s3") && req.method() == "GET" && req.target().contains("versioning"),
+            "GetBucketVersioningResponse",
+            "VersioningConfiguration",
+        )
+        .seed(3)
+        .throttling(0.1)
+        .start()
+        .unwrap();
+    let throttled_config = throttling.sdk_config().await;
+    let limits = mamori_aws::limits::Limits {
+        initial_backoff: std::time::Duration::from_millis(20),
+        max_attempts: std::num::NonZeroU32::new(10).unwrap(),
+        ..mamori_aws::limits::Limits::default()
+    };
+    let options = mamori_aws::fix::run::RemediateOptions { read_role: None, write_role: None, limits };
+    let remediator = mamori_aws::fix::run::Remediator::new(&throttled_config, options).unwrap();
+    let section = RemediationSection { max_percent: Some(100.0), ..common::section(&[VERSIONING]) };
+    let plan = common::plan(&remediator, &findings, &section, &[VERSIONING]).await;
+    assert_eq!(plan.actions.len(), 2, "{plan:#?}");
+    let (_dir, mut store) = common::store();
+    let report = remediator.apply(&plan, &mut store, &section, &common::rules(), None).await.unwrap();
+    assert!(report.actions.iter().all(|a| a.outcome == ActionOutcome::Verified), "{report:#?}");
+    assert!(throttling.stats().throttled > 0, "the proxy throttled some calls");
+    let retried: u64 = remediator.stats().snapshot().values().map(|s| s.retries()).sum();
+    assert!(retried > 0, "the throttled calls were retried");
 }
