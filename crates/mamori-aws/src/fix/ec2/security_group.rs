@@ -318,3 +318,121 @@ pub(crate) const READ_ACTIONS: &[&str] = &["ec2:DescribeSecurityGroups"];
 /// What the fixers change.
 pub(crate) const SUMMARY: &str =
     "revokes only the whole-internet ranges (0.0.0.0/0, ::/0) of the offending permissions (undo: authorizes them again)";
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::fix::Fixer;
+
+    fn finding(rule: &str) -> FindingRef {
+        FindingRef {
+            finding_id: "f".into(),
+            rule_id: rule.into(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            resource_type: "AWS::EC2::SecurityGroup".into(),
+            resource_id: "sg-1".into(),
+            resource_arn: None,
+        }
+    }
+
+    fn plan_with(fixer: &dyn Fixer, state: Value, params: &Params) -> Result<Change, NotPlanned> {
+        let finding = finding(fixer.meta().rule_id);
+        let settings = crate::fix::Settings::default();
+        fixer.plan(&crate::fix::PlanInput { finding: &finding, state: &state, params, settings: &settings })
+    }
+
+    fn defaults(rule: &str) -> Params {
+        let rule = mamori_rules::find(rule).unwrap();
+        Params::defaults(rule.meta().id, rule.meta().params).unwrap()
+    }
+
+    fn permission(protocol: &str, ports: Option<(i64, i64)>, v4: &[&str], v6: &[&str], lists: &[&str]) -> Value {
+        let mut p = json!({
+            "ipProtocol": protocol,
+            "ipv4Ranges": v4.iter().map(|c| json!({"cidrIp": c})).collect::<Vec<_>>(),
+            "ipv6Ranges": v6.iter().map(|c| json!({"cidrIpv6": c})).collect::<Vec<_>>(),
+            "prefixListIds": lists.iter().map(|l| json!({"prefixListId": l})).collect::<Vec<_>>(),
+            "userIdGroupPairs": [],
+        });
+        if let Some((from, to)) = ports {
+            p["fromPort"] = json!(from);
+            p["toPort"] = json!(to);
+        }
+        p
+    }
+
+    #[test]
+    fn a_range_covering_22_loses_only_its_internet_sources() {
+        let ssh = &crate::fix::ec2::restricted_ssh::RestrictedSsh;
+        let state = json!({"ipPermissions": [
+            permission("tcp", Some((0, 1024)), &["0.0.0.0/0", "10.0.0.0/8"], &[], &[]),
+            permission("udp", Some((22, 22)), &["0.0.0.0/0"], &[], &[]),
+        ]});
+        let change = plan_with(ssh, state, &defaults("restricted-ssh")).unwrap();
+        assert_eq!(change.calls.len(), 1);
+        assert_eq!(
+            change.calls[0].parameters["IpPermissions"],
+            json!([{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 1024, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        );
+        let after = change.after["ipPermissions"].as_array().unwrap();
+        assert_eq!(after.len(), 2, "UDP 22 is not SSH, and 10.0.0.0/8 stays: {after:?}");
+        assert!(after.iter().any(|p| p["ipProtocol"] == "udp" && p["ipv4Ranges"][0]["cidrIp"] == "0.0.0.0/0"));
+        // Undo restores exactly the state before.
+        let now = change.after.clone();
+        let before = json!({"ipPermissions": [
+            permission("tcp", Some((0, 1024)), &["0.0.0.0/0", "10.0.0.0/8"], &[], &[]),
+            permission("udp", Some((22, 22)), &["0.0.0.0/0"], &[], &[]),
+        ]});
+        let undo = undo(&finding("restricted-ssh"), &before, &now).unwrap();
+        assert_eq!(undo.calls.len(), 1);
+        assert_eq!(undo.calls[0].operation, "AuthorizeSecurityGroupIngress");
+        assert_eq!(undo.calls[0].parameters["IpPermissions"][0]["IpRanges"], json!([{"CidrIp": "0.0.0.0/0"}]));
+    }
+
+    #[test]
+    fn open_only_through_a_prefix_list_is_not_fixable_and_closed_groups_changed() {
+        let ssh = &crate::fix::ec2::restricted_ssh::RestrictedSsh;
+        let through_list = json!({"ipPermissions": [permission("tcp", Some((22, 22)), &[], &[], &["pl-1"])]});
+        let not = plan_with(ssh, through_list, &defaults("restricted-ssh")).unwrap_err();
+        assert_eq!(not.reason, LeftOutReason::NotFixable);
+        let closed = json!({"ipPermissions": [permission("tcp", Some((22, 22)), &["10.0.0.0/8"], &[], &[])]});
+        let not = plan_with(ssh, closed, &defaults("restricted-ssh")).unwrap_err();
+        assert_eq!(not.reason, LeftOutReason::ResourceChanged);
+    }
+
+    #[test]
+    fn each_rule_revokes_what_it_judges() {
+        let common = &crate::fix::ec2::restricted_common_ports::RestrictedCommonPorts;
+        let authorized = &crate::fix::ec2::vpc_sg_open_only_to_authorized_ports::VpcSgOpenOnlyToAuthorizedPorts;
+        let state = json!({"ipPermissions": [
+            permission("tcp", Some((443, 443)), &["0.0.0.0/0"], &["::/0"], &[]),
+            permission("tcp", Some((3300, 3400)), &["0.0.0.0/0"], &[], &[]),
+            permission("-1", None, &["192.168.0.0/16"], &[], &[]),
+        ]});
+        let change = plan_with(common, state.clone(), &defaults("restricted-common-ports")).unwrap();
+        let revoked: Vec<&Value> = change.calls.iter().map(|c| &c.parameters["IpPermissions"][0]["FromPort"]).collect();
+        assert_eq!(revoked, [&json!(3300)], "3306 and 3389 are in 3300-3400; 443 is not blocked");
+
+        let mut params = Params::build(
+            "vpc-sg-open-only-to-authorized-ports",
+            mamori_rules::find("vpc-sg-open-only-to-authorized-ports").unwrap().meta().params,
+            &[("authorizedTcpPorts".to_owned(), "443".to_owned())].into_iter().collect(),
+        )
+        .unwrap();
+        let change = plan_with(authorized, state.clone(), &params).unwrap();
+        assert_eq!(change.calls.len(), 1, "443 is authorized; the all-traffic rule is not open to the internet");
+        assert_eq!(change.calls[0].parameters["IpPermissions"][0]["FromPort"], 3300);
+        params = defaults("vpc-sg-open-only-to-authorized-ports");
+        let change = plan_with(authorized, state, &params).unwrap();
+        assert_eq!(change.calls.len(), 2, "with nothing authorized both internet-open permissions go");
+        assert_eq!(
+            change.calls[0].parameters["IpPermissions"][0]["Ipv6Ranges"],
+            json!([{"CidrIpv6": "::/0"}]),
+            "{:?}",
+            change.calls
+        );
+    }
+}
