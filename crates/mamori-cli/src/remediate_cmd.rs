@@ -103,6 +103,9 @@ pub struct ApplyArgs {
     /// Apply without asking.
     #[arg(long)]
     yes: bool,
+    /// Make at most N changes, then stop; applying the plan again goes on from there.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    stop_after: Option<u32>,
     #[command(flatten)]
     role: RemediationRole,
     #[command(flatten)]
@@ -353,8 +356,16 @@ fn apply(args: ApplyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     }
     let remediator = remediator(&args.session, write_role)?;
     let runtime = mamori_aws::runtime()?;
-    let report = runtime.block_on(remediator.apply(&plan, &mut store, &section, &rules, None))?;
+    let stop_after = args.stop_after.map(|n| n as usize);
+    let report = runtime.block_on(remediator.apply(&plan, &mut store, &section, &rules, stop_after))?;
     print_report(&report, out)?;
+    if report.stopped {
+        writeln!(
+            out,
+            "stopped after {} changes (--stop-after): apply the plan again to go on",
+            args.stop_after.unwrap_or(0)
+        )?;
+    }
     Ok(exit_code(&report))
 }
 

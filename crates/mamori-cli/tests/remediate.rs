@@ -131,29 +131,40 @@ fn plan_apply_log_and_rollback_through_the_binary() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("pass --yes"), "{refused:?}");
 
-    let applied = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "one.json", "--yes"]));
-    assert!(applied.contains("1 verified"), "{applied}");
+    // The plan one change at a time: the second apply does only what is left.
+    let step = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "plan.json", "--yes", "--stop-after", "1"]));
+    assert!(step.contains("stopped after 1 changes") && step.contains("\n1 verified"), "{step}");
+    let rest = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "plan.json", "--yes"]));
+    assert!(rest.contains("\n1 verified, 0 unverified, 1 already applied"), "{rest}");
     succeeded(&mamori(&endpoint, dir, AUDIT));
-    assert_eq!((status(dir, "fix-me").as_str(), status(dir, "leave-me").as_str()), ("PASS", "FAIL"));
-
+    assert_eq!((status(dir, "fix-me").as_str(), status(dir, "leave-me").as_str()), ("PASS", "PASS"));
+    // A part of the same plan, applied again: nothing to do.
     let again = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "one.json", "--yes"]));
-    assert!(again.contains("1 already applied"), "{again}");
+    assert!(again.contains("\n0 verified, 0 unverified, 1 already applied"), "{again}");
 
     let log: Value =
         serde_json::from_str(&succeeded(&mamori(&endpoint, dir, &["remediate", "log", "--json"]))).unwrap();
-    let actions = log.as_array().unwrap();
-    assert_eq!(actions.len(), 1, "{log}");
-    assert_eq!(actions[0]["outcome"], "verified");
-    assert_eq!(actions[0]["planId"], document["planId"]);
-    assert_eq!(actions[0]["stateBefore"]["Status"], Value::Null);
-    assert_eq!(actions[0]["stateAfter"]["Status"], "Enabled");
-    assert!(actions[0]["callerArn"].as_str().unwrap().starts_with("arn:aws:"), "{log}");
-    let id = actions[0]["id"].to_string();
+    let all = log.as_array().unwrap();
+    assert_eq!(all.len(), 2, "one record per change: {log}");
+    let fix = all.iter().find(|a| a["resourceId"] == "fix-me").unwrap();
+    assert_eq!(fix["outcome"], "verified");
+    assert_eq!(fix["planId"], document["planId"]);
+    assert_eq!(fix["stateBefore"]["Status"], Value::Null);
+    assert_eq!(fix["stateAfter"]["Status"], "Enabled");
+    assert_eq!(fix["callsMade"][0]["operation"], "PutBucketVersioning");
+    assert!(fix["callerArn"].as_str().unwrap().starts_with("arn:aws:"), "{log}");
+    let id = fix["id"].to_string();
+    let table = succeeded(&mamori(&endpoint, dir, &["remediate", "log"]));
+    assert!(table.lines().any(|l| l.starts_with(&format!("{id} ")) && l.contains("fix-me")), "{table}");
 
     let undone = succeeded(&mamori(&endpoint, dir, &["remediate", "rollback", &id]));
     assert!(undone.contains(&format!("undo {id}")) && undone.contains("verified"), "{undone}");
     succeeded(&mamori(&endpoint, dir, AUDIT));
     assert_eq!(status(dir, "fix-me"), "FAIL");
+    // Rolled back, the action no longer counts as done; the bucket (versioning suspended, not
+    // the planned "never enabled") is not in the planned state, so the plan skips it.
+    let after_undo = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "one.json", "--yes"]));
+    assert!(after_undo.contains("1 skipped") && after_undo.contains("changed since the plan"), "{after_undo}");
 
     // Writes never go through the audit role.
     let refused = mamori(&endpoint, dir, &["remediate", "apply", "one.json", "--yes", "--role-name", "audit"]);

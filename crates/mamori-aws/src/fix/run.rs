@@ -605,9 +605,19 @@ async fn make_calls<'a>(
     (made, None)
 }
 
-/// The earlier action of `plan_id` that already put the finding's fix in place.
+/// The earlier action of `plan_id` that already put the finding's fix in place and was not
+/// rolled back since.
 fn done(store: &Store, plan_id: &str, finding_id: &str) -> Result<Option<ActionRecord>, StoreError> {
-    Ok(store.actions_of(plan_id, finding_id, ActionKind::Fix)?.into_iter().find(|a| a.outcome.is_done()))
+    for action in store.actions_of(plan_id, finding_id, ActionKind::Fix)? {
+        if !action.outcome.is_done() {
+            continue;
+        }
+        let undone = store.rollbacks_of(action.id)?.iter().any(|r| r.outcome == ActionOutcome::Verified);
+        if !undone {
+            return Ok(Some(action));
+        }
+    }
+    Ok(None)
 }
 
 /// The rule's configured parameters, or its defaults when the run's rule set lacks it.
