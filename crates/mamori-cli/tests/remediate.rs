@@ -238,3 +238,62 @@ fn audit_remediate_fixes_auto_rules_and_tells_the_owner() {
     succeeded(&second);
     assert_eq!(status(dir, "auto-fixed"), "PASS");
 }
+
+/// A `remediate apply` killed (SIGKILL) after its first change is recorded, then run again:
+/// the history holds what was done, and the second run completes the plan doing only the rest.
+#[test]
+fn a_killed_apply_run_again_completes() {
+    let Some(server) = MotoServer::start() else { return };
+    let proxy = proxy(&server);
+    let endpoint = proxy.endpoint_url();
+    let names: Vec<String> = (0..6).map(|n| format!("killed-{n}")).collect();
+    create_buckets(&server, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(
+        dir.join("mamori.toml"),
+        "[remediation]\nmax_percent = 100\n[remediation.rule.s3-bucket-versioning-enabled]\nmode = \"plan\"\n",
+    )
+    .unwrap();
+    succeeded(&mamori(&endpoint, dir, AUDIT));
+    succeeded(&mamori(&endpoint, dir, &["remediate", "plan", "--output", "plan.json"]));
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    command
+        .current_dir(dir)
+        .args(["remediate", "apply", "plan.json", "--yes"])
+        .env("MAMORI_DB", dir.join("history.db"))
+        .env("AWS_ACCESS_KEY_ID", mamori_testkit::TEST_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", mamori_testkit::TEST_SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let db = rusqlite::Connection::open(dir.join("history.db")).unwrap();
+    let finished = || -> i64 {
+        db.query_row("SELECT count(*) FROM remediation_actions WHERE outcome = 'verified'", [], |row| row.get(0))
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while finished() < 1 {
+        assert!(std::time::Instant::now() < deadline, "no action finished in time");
+        assert!(child.try_wait().unwrap().is_none(), "the apply ended before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done_before = finished();
+    assert!(done_before < 6, "killed before the end ({done_before} done)");
+
+    let rest = succeeded(&mamori(&endpoint, dir, &["remediate", "apply", "plan.json", "--yes"]));
+    let verified: usize = rest.lines().filter(|l| l.contains(" verified ")).count();
+    let already: usize = rest.lines().filter(|l| l.contains(" already-applied ")).count();
+    assert_eq!(verified + already, 6, "{rest}");
+    assert!(already as i64 >= done_before, "what was done is not done again: {rest}");
+    succeeded(&mamori(&endpoint, dir, AUDIT));
+    for name in &names {
+        assert_eq!(status(dir, name), "PASS", "{name}");
+    }
+}
