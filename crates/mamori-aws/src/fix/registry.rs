@@ -60,6 +60,16 @@ mod tests {
                 );
             }
             assert!(!meta.write_actions.is_empty() && !meta.summary.is_empty(), "{}", meta.rule_id);
+            // Planning reads through the read-only audit role: a read it lacks would make
+            // every plan of the rule fail with AccessDenied.
+            let audit_role = crate::collect::required_actions();
+            for action in meta.read_actions {
+                assert!(
+                    audit_role.contains(action),
+                    "fixer `{}` reads with `{action}`, which the audit role (collectors' actions) lacks",
+                    meta.rule_id
+                );
+            }
             let file = format!(
                 "{}/src/fix/{}/{}.rs",
                 env!("CARGO_MANIFEST_DIR"),
