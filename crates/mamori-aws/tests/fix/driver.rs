@@ -280,3 +280,35 @@ async fn throttled_calls_are_retried() {
     let retried: u64 = remediator.stats().snapshot().values().map(|s| s.retries()).sum();
     assert!(retried > 0, "the throttled calls were retried");
 }
+
+/// The OU filters see an account's organizational units, innermost first, then the root.
+#[tokio::test]
+async fn account_ous_are_read_from_organizations() {
+    let Some(emulator) = Emulator::start() else { return };
+    let config = emulator.config().await;
+    let organizations = aws_sdk_organizations::Client::new(&config);
+    organizations.create_organization().send().await.unwrap();
+    let root = organizations.list_roots().send().await.unwrap().roots.unwrap().remove(0).id.unwrap();
+    let outer = organizations.create_organizational_unit().parent_id(&root).name("outer").send().await.unwrap();
+    let outer = outer.organizational_unit.unwrap().id.unwrap();
+    let inner = organizations.create_organizational_unit().parent_id(&outer).name("inner").send().await.unwrap();
+    let inner = inner.organizational_unit.unwrap().id.unwrap();
+    let created =
+        organizations.create_account().email("member@example.com").account_name("member").send().await.unwrap();
+    let request = created.create_account_status.unwrap().id.unwrap();
+    let status =
+        organizations.describe_create_account_status().create_account_request_id(request).send().await.unwrap();
+    let member = status.create_account_status.unwrap().account_id.unwrap();
+    organizations
+        .move_account()
+        .account_id(&member)
+        .source_parent_id(&root)
+        .destination_parent_id(&inner)
+        .send()
+        .await
+        .unwrap();
+
+    let remediator = common::remediator(&config);
+    assert_eq!(remediator.account_ous(&member).await.unwrap(), [inner, outer, root.clone()]);
+    assert_eq!(remediator.account_ous(common::ACCOUNT).await.unwrap(), [root]);
+}
