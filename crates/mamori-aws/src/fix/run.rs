@@ -98,6 +98,20 @@ pub struct ApplyReport {
     pub stopped: bool,
 }
 
+/// The detail of a change that read back as planned, until its rule is re-run.
+const VERIFICATION_PENDING: &str = "read back as planned; verification by the rule pending";
+
+/// A change waiting for verification.
+struct Pending {
+    /// Its place in the report.
+    index: usize,
+    action_id: i64,
+    finding: FindingRef,
+    collector: &'static str,
+    calls_made: Value,
+    after: Value,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Access {
     Read,
@@ -359,41 +373,101 @@ impl Remediator {
         Self::check_belts(plan, store, section)?;
         let mut report = ApplyReport::default();
         let mut changed = 0;
+        let mut pending = Vec::new();
         for action in &plan.actions {
             if stop_after.is_some_and(|limit| changed >= limit) {
                 report.stopped = true;
                 break;
             }
-            let outcome = self.apply_one(plan, action, store, rules).await?;
+            let (outcome, to_verify) = self.apply_one(plan, action, store).await?;
             if outcome.action_id.is_some()
                 && matches!(outcome.outcome, ActionOutcome::Verified | ActionOutcome::Unverified)
             {
                 changed += 1;
             }
+            if let Some(mut to_verify) = to_verify {
+                to_verify.index = report.actions.len();
+                pending.push(to_verify);
+            }
             report.actions.push(outcome);
         }
+        self.verify_all(pending, store, rules, &mut report).await?;
         Ok(report)
     }
 
+    /// Verifies the changes that read back as planned: one re-collection per account, region
+    /// and collector for all of them (not one per change, which would read an account's
+    /// buckets once per bucket fixed), then the rules on what it returns. Each action's
+    /// record, finished as unverified with "verification pending", gets its verdict.
+    async fn verify_all(
+        &self,
+        pending: Vec<Pending>,
+        store: &mut Store,
+        rules: &RuleSet,
+        report: &mut ApplyReport,
+    ) -> Result<(), RemediateError> {
+        let mut groups: BTreeMap<(String, String, &'static str), Vec<Pending>> = BTreeMap::new();
+        for item in pending {
+            let key = (item.finding.account_id.clone(), self.region_of(&item.finding).to_owned(), item.collector);
+            groups.entry(key).or_default().push(item);
+        }
+        for ((account, region, collector), items) in groups {
+            let verdicts = self.verdicts(&account, &region, collector, rules).await;
+            for item in items {
+                let (outcome, detail) = match &verdicts {
+                    Err(reason) => (ActionOutcome::Unverified, reason.clone()),
+                    Ok(verdicts) => match verdicts.get(&item.finding.finding_id) {
+                        Some((Status::Pass, message)) => {
+                            (ActionOutcome::Verified, format!("{} passes: {message}", item.finding.rule_id))
+                        }
+                        Some((status, message)) => (
+                            ActionOutcome::Unverified,
+                            format!("{} is still {status}: {message}", item.finding.rule_id),
+                        ),
+                        None => (
+                            ActionOutcome::Unverified,
+                            format!(
+                                "{} gave no verdict on {} when read again",
+                                item.finding.rule_id, item.finding.resource_id
+                            ),
+                        ),
+                    },
+                };
+                store.finish_action(item.action_id, outcome, &item.calls_made, Some(&item.after), &detail)?;
+                let entry = &mut report.actions[item.index];
+                entry.outcome = outcome;
+                entry.detail = detail;
+            }
+        }
+        Ok(())
+    }
+
+    /// One action up to its read-back; a change that reads back as planned is returned for
+    /// [`Self::verify_all`].
     async fn apply_one(
         &self,
         plan: &Plan,
         action: &PlannedAction,
         store: &mut Store,
-        rules: &RuleSet,
-    ) -> Result<ActionReport, RemediateError> {
+    ) -> Result<(ActionReport, Option<Pending>), RemediateError> {
         let finding = &action.finding;
         let report =
             |action_id, outcome, detail: String| ActionReport { finding: finding.clone(), action_id, outcome, detail };
         if let Some(earlier) = done(store, &plan.plan_id, &finding.finding_id)? {
-            return Ok(report(
-                Some(earlier.id),
-                ActionOutcome::AlreadyApplied,
-                format!("done by action {} ({})", earlier.id, earlier.outcome),
+            return Ok((
+                report(
+                    Some(earlier.id),
+                    ActionOutcome::AlreadyApplied,
+                    format!("done by action {} ({})", earlier.id, earlier.outcome),
+                ),
+                None,
             ));
         }
         let Some(fixer) = registry::find(&action.fixer) else {
-            return Ok(report(None, ActionOutcome::Skipped, format!("this mamori has no fixer `{}`", action.fixer)));
+            return Ok((
+                report(None, ActionOutcome::Skipped, format!("this mamori has no fixer `{}`", action.fixer)),
+                None,
+            ));
         };
         let caller = self.caller(&finding.account_id).await;
         let calls = serde_json::to_value(&action.calls).unwrap_or_default();
@@ -421,7 +495,7 @@ impl Remediator {
                 let id = record(store, &action.state_before, "")?;
                 let detail = format!("cannot act in account {}: {err}", finding.account_id);
                 store.finish_action(id, ActionOutcome::Failed, &Value::Array(vec![]), None, &detail)?;
-                return Ok(report(Some(id), ActionOutcome::Failed, detail));
+                return Ok((report(Some(id), ActionOutcome::Failed, detail), None));
             }
         };
         // The precondition, read right before the change through the session that makes it.
@@ -431,26 +505,26 @@ impl Remediator {
                 let id = record(store, &action.state_before, &caller)?;
                 let detail = format!("cannot read {} before the change: {err}", finding.resource_id);
                 store.finish_action(id, ActionOutcome::Failed, &Value::Array(vec![]), None, &detail)?;
-                return Ok(report(Some(id), ActionOutcome::Failed, detail));
+                return Ok((report(Some(id), ActionOutcome::Failed, detail), None));
             }
         };
         let Some(now) = now else {
             let id = record(store, &action.state_before, &caller)?;
             let detail = format!("{} no longer exists", finding.resource_id);
             store.finish_action(id, ActionOutcome::Skipped, &Value::Array(vec![]), None, &detail)?;
-            return Ok(report(Some(id), ActionOutcome::Skipped, detail));
+            return Ok((report(Some(id), ActionOutcome::Skipped, detail), None));
         };
         if now == action.expected_after {
             let id = record(store, &now, &caller)?;
             let detail = "already in the planned state: no call made".to_owned();
             store.finish_action(id, ActionOutcome::AlreadyApplied, &Value::Array(vec![]), Some(&now), &detail)?;
-            return Ok(report(Some(id), ActionOutcome::AlreadyApplied, detail));
+            return Ok((report(Some(id), ActionOutcome::AlreadyApplied, detail), None));
         }
         if now != action.state_before {
             let id = record(store, &now, &caller)?;
             let detail = format!("changed since the plan: planned from {}, now {now}", action.state_before);
             store.finish_action(id, ActionOutcome::Skipped, &Value::Array(vec![]), Some(&now), &detail)?;
-            return Ok(report(Some(id), ActionOutcome::Skipped, detail));
+            return Ok((report(Some(id), ActionOutcome::Skipped, detail), None));
         }
         let id = record(store, &now, &caller)?;
         let (made, failure) = make_calls(fixer, &cx, &action.calls).await;
@@ -458,14 +532,25 @@ impl Remediator {
         if let Some(failure) = failure {
             let after = fixer.read(&cx, finding).await.ok().flatten();
             store.finish_action(id, ActionOutcome::Failed, &made_json, after.as_ref(), &failure)?;
-            return Ok(report(Some(id), ActionOutcome::Failed, failure));
+            return Ok((report(Some(id), ActionOutcome::Failed, failure), None));
         }
         let after = fixer.read(&cx, finding).await;
         let (outcome, detail, after) = match after {
-            Ok(Some(after)) if after == action.expected_after => match self.verify(finding, fixer, rules).await {
-                Ok(detail) => (ActionOutcome::Verified, detail, Some(after)),
-                Err(detail) => (ActionOutcome::Unverified, detail, Some(after)),
-            },
+            Ok(Some(after)) if after == action.expected_after => {
+                store.finish_action(id, ActionOutcome::Unverified, &made_json, Some(&after), VERIFICATION_PENDING)?;
+                let pending = Pending {
+                    index: 0,
+                    action_id: id,
+                    finding: finding.clone(),
+                    collector: fixer.meta().collector,
+                    calls_made: made_json,
+                    after,
+                };
+                return Ok((
+                    report(Some(id), ActionOutcome::Unverified, VERIFICATION_PENDING.to_owned()),
+                    Some(pending),
+                ));
+            }
             Ok(Some(after)) => {
                 let detail = format!("reads back as {after}, not the expected {}", action.expected_after);
                 (ActionOutcome::Unverified, detail, Some(after))
@@ -474,41 +559,40 @@ impl Remediator {
             Err(err) => (ActionOutcome::Unverified, format!("cannot read back: {err}"), None),
         };
         store.finish_action(id, outcome, &made_json, after.as_ref(), &detail)?;
-        Ok(report(Some(id), outcome, detail))
+        Ok((report(Some(id), outcome, detail), None))
     }
 
-    /// Re-collects the resource through the read session and re-runs the configured rules:
-    /// `Ok` only when the finding now passes.
-    async fn verify(&self, finding: &FindingRef, fixer: &dyn Fixer, rules: &RuleSet) -> Result<String, String> {
-        let session =
-            self.session(&finding.account_id, Access::Read).await.map_err(|e| format!("cannot verify: {e}"))?;
+    /// Re-collects one account-region with `collector` through the read session and runs the
+    /// configured rules on it: each finding's status and message, by finding id.
+    async fn verdicts(
+        &self,
+        account: &str,
+        region: &str,
+        collector: &str,
+        rules: &RuleSet,
+    ) -> Result<BTreeMap<String, (Status, String)>, String> {
+        let session = self.session(account, Access::Read).await.map_err(|e| format!("cannot verify: {e}"))?;
         let items = collect::recollect(
             &session,
-            &finding.account_id,
-            self.region_of(finding),
+            account,
+            region,
             &self.home,
-            fixer.meta().collector,
+            collector,
             Arc::clone(&self.gates),
             Arc::clone(&self.stats),
         )
         .await
         .map_err(|e| format!("cannot verify: {e}"))?;
         let mut evaluator = Evaluator::new(rules);
-        let mut verdict = None;
+        let mut verdicts = BTreeMap::new();
         let mut sink = |f: Finding| {
-            if f.id() == finding.finding_id {
-                verdict = Some((f.status, f.message));
-            }
+            verdicts.insert(f.id(), (f.status, f.message));
         };
         for item in &items {
             evaluator.evaluate(item, &mut sink);
         }
         evaluator.finish(&mut sink);
-        match verdict {
-            Some((Status::Pass, message)) => Ok(format!("{} passes: {message}", finding.rule_id)),
-            Some((status, message)) => Err(format!("{} is still {status}: {message}", finding.rule_id)),
-            None => Err(format!("{} gave no verdict on {} when read again", finding.rule_id, finding.resource_id)),
-        }
+        Ok(verdicts)
     }
 
     /// Restores the state recorded before action `id` (a reversible fix whose change was
