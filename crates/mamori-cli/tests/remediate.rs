@@ -122,6 +122,13 @@ fn plan_apply_log_and_rollback_through_the_binary() {
     assert_eq!(plan["formatVersion"], 1);
     assert_eq!(plan["actions"].as_array().unwrap().len(), 2);
     assert!(plan["leftOut"].as_array().unwrap().is_empty(), "{plan}");
+    let elsewhere = succeeded(&mamori(&endpoint, dir, &["remediate", "plan", "1", "--regions", "eu-west-1", "--json"]));
+    let elsewhere: Value = serde_json::from_str(&elsewhere).unwrap();
+    assert_eq!((elsewhere["runId"].as_i64(), elsewhere["actions"].as_array().unwrap().len()), (Some(1), 0));
+    let other = succeeded(&mamori(&endpoint, dir, &["remediate", "plan", "--accounts", "210987654321", "--json"]));
+    assert!(serde_json::from_str::<Value>(&other).unwrap()["actions"].as_array().unwrap().is_empty());
+    let unknown = mamori(&endpoint, dir, &["remediate", "plan", "99"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no run `99`"), "{unknown:?}");
 
     let mut document: Value = serde_json::from_slice(&std::fs::read(dir.join("plan.json")).unwrap()).unwrap();
     document["actions"].as_array_mut().unwrap().retain(|a| a["resourceId"] == "fix-me");
