@@ -9,6 +9,7 @@
 //!   it enters them;
 //! - [`collect`]: the collectors and the run that drives them, within the [`limits`] and
 //!   counted in [`stats`];
+//! - [`fix`]: remediation, the fixers and the plan → apply → verify → record → undo driver;
 //! - [`sts`]: verifying whether a leaked access key is live;
 //! - [`security_hub`]: sending findings to Security Hub (BatchImportFindings).
 
@@ -17,6 +18,7 @@
 
 pub mod accounts;
 pub mod collect;
+pub mod fix;
 pub mod limits;
 pub mod permissions;
 pub mod regions;

@@ -12,6 +12,7 @@ mod escape;
 mod finding;
 mod item;
 mod read;
+pub mod remediation;
 pub mod resource_types;
 mod stamp;
 pub mod suggest;

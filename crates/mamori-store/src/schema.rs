@@ -91,6 +91,34 @@ pub const MIGRATIONS: &[&str] = &[
     UPDATE runs SET scope = json_remove(scope, '$.rules')
      WHERE json_valid(scope) AND json_type(scope, '$.rules') IS NOT NULL;
     "#,
+    // 3: remediation actions: each change (or rollback) mamori made, started before its first
+    // call and finished with its outcome, so a killed apply leaves a `started` row to resume.
+    r#"
+    CREATE TABLE remediation_actions (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind          TEXT NOT NULL CHECK (kind IN ('fix', 'rollback')),
+        plan_id       TEXT NOT NULL,
+        finding_id    TEXT NOT NULL,
+        rule_id       TEXT NOT NULL,
+        account_id    TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        resource_id   TEXT NOT NULL,
+        fixer         TEXT NOT NULL,
+        reversible    INTEGER NOT NULL,
+        rolls_back    INTEGER REFERENCES remediation_actions (id),
+        planned_calls TEXT NOT NULL,
+        calls_made    TEXT NOT NULL DEFAULT '[]',
+        state_before  TEXT NOT NULL,
+        state_after   TEXT,
+        outcome       TEXT NOT NULL,
+        detail        TEXT NOT NULL DEFAULT '',
+        caller_arn    TEXT NOT NULL,
+        started_at    INTEGER NOT NULL,
+        finished_at   INTEGER
+    );
+    CREATE INDEX remediation_by_plan ON remediation_actions (plan_id, finding_id);
+    "#,
 ];
 
 /// The schema version this code writes and reads.

@@ -44,8 +44,8 @@ use crate::stats::{AttemptCounter, Stats};
 
 pub use registry::{required_actions, Collector, Placement, ACCOUNT_LIST_ACTIONS, COLLECTORS};
 pub use run::{
-    collect, AccountOutcome, AccountStatus, CollectError, CollectOptions, DirectorySink, Event, ItemSink, Observer,
-    RunSummary,
+    collect, recollect, AccountOutcome, AccountStatus, CollectError, CollectOptions, DirectorySink, Event, ItemSink,
+    Observer, RunSummary,
 };
 
 /// The future a collector returns.

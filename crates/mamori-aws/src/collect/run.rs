@@ -396,6 +396,53 @@ async fn collect_account(run: Arc<Run>, account: Account) -> AccountOutcome {
     }
 }
 
+/// Reads one account-region again with one collector (the one that writes a remediated
+/// resource) and returns its items and the account record it contributes to, for
+/// remediation's verification. `session` acts in `account_id`; a global collector runs in
+/// `home`, as in a full run. The calls go through `gates` and are counted in `stats`.
+pub async fn recollect(
+    session: &SdkConfig,
+    account_id: &str,
+    region: &str,
+    home: &str,
+    collector: &str,
+    gates: Arc<Gates>,
+    stats: Arc<Stats>,
+) -> Result<Vec<ConfigItem>, CollectError> {
+    let Some(found) = COLLECTORS.iter().find(|c| c.name == collector) else {
+        let known = COLLECTORS.iter().map(|c| c.name);
+        return Err(CollectError::UnknownCollector {
+            name: collector.to_owned(),
+            did_you_mean: DidYouMean::among(collector, known.clone()),
+            known: known.collect::<Vec<_>>().join(", "),
+        });
+    };
+    let (region, label) = match found.placement {
+        Placement::Global => (home.to_owned(), GLOBAL_REGION.to_owned()),
+        Placement::Regional => (region.to_owned(), region.to_owned()),
+    };
+    let fields: Arc<Mutex<BTreeMap<String, AccountFields>>> = Arc::default();
+    let capture_time = now_rfc3339();
+    let cx = Cx {
+        account_id: account_id.to_owned(),
+        sdk: session.to_builder().region(aws_config::Region::new(region.clone())).build(),
+        region: region.clone(),
+        label,
+        record_region: region.clone(),
+        capture_time: capture_time.clone(),
+        gates,
+        stats,
+        items: Mutex::default(),
+        account_fields: Arc::clone(&fields),
+    };
+    (found.run)(&cx).await;
+    let mut items = cx.take_items();
+    let fields = std::mem::take(&mut *fields.lock().expect("account lock"));
+    let account = Account { id: account_id.to_owned(), ..Account::default() };
+    items.extend(account::records(&account, &[region], home, &capture_time, fields));
+    Ok(items)
+}
+
 /// Runs every collector of `placement` in one account-region and writes what they found.
 async fn collect_part(run: Arc<Run>, placement: Placement, cx: Cx) -> (usize, usize) {
     let _slot = run.parts.acquire().await.expect("semaphore open");
