@@ -10,6 +10,9 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::ec2::restricted_common_ports::RestrictedCommonPorts,
     &super::ec2::vpc_sg_open_only_to_authorized_ports::VpcSgOpenOnlyToAuthorizedPorts,
     &super::s3::s3_bucket_versioning_enabled::S3BucketVersioningEnabled,
+    &super::s3::s3_bucket_level_public_access_prohibited::S3BucketLevelPublicAccessProhibited,
+    &super::s3::s3_account_level_public_access_blocks_periodic::S3AccountLevelPublicAccessBlocksPeriodic,
+    &super::s3::s3_bucket_server_side_encryption_enabled::S3BucketServerSideEncryptionEnabled,
 ];
 
 /// The fixer of `rule_id`.

@@ -6,6 +6,8 @@
 #[path = "../collect/common/mod.rs"]
 mod collect_common;
 mod common;
+mod lifecycle;
 
 mod ec2;
 mod s3;
+mod s3_fixers;
