@@ -13,6 +13,11 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::s3::s3_bucket_level_public_access_prohibited::S3BucketLevelPublicAccessProhibited,
     &super::s3::s3_account_level_public_access_blocks_periodic::S3AccountLevelPublicAccessBlocksPeriodic,
     &super::s3::s3_bucket_server_side_encryption_enabled::S3BucketServerSideEncryptionEnabled,
+    &super::ec2::ec2_ebs_encryption_by_default::Ec2EbsEncryptionByDefault,
+    &super::ec2::ec2_imdsv2_check::Ec2Imdsv2Check,
+    &super::ec2::subnet_auto_assign_public_ip_disabled::SubnetAutoAssignPublicIpDisabled,
+    &super::ec2::vpc_default_security_group_closed::VpcDefaultSecurityGroupClosed,
+    &super::ec2::vpc_flow_logs_enabled::VpcFlowLogsEnabled,
 ];
 
 /// The fixer of `rule_id`.

@@ -9,5 +9,6 @@ mod common;
 mod lifecycle;
 
 mod ec2;
+mod ec2_fixers;
 mod s3;
 mod s3_fixers;
