@@ -17,6 +17,8 @@
 //! calls, reads again, and verifies by re-collecting the resource and re-running the rule.
 
 pub mod ec2;
+pub mod iam;
+pub mod kms;
 pub mod registry;
 pub mod run;
 pub mod s3;

@@ -18,6 +18,9 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::ec2::subnet_auto_assign_public_ip_disabled::SubnetAutoAssignPublicIpDisabled,
     &super::ec2::vpc_default_security_group_closed::VpcDefaultSecurityGroupClosed,
     &super::ec2::vpc_flow_logs_enabled::VpcFlowLogsEnabled,
+    &super::kms::cmk_backing_key_rotation_enabled::CmkBackingKeyRotationEnabled,
+    &super::iam::iam_password_policy::IamPasswordPolicy,
+    &super::iam::iam_user_unused_credentials_check::IamUserUnusedCredentialsCheck,
 ];
 
 /// The fixer of `rule_id`.

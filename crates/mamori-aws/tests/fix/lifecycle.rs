@@ -9,6 +9,7 @@ use mamori_model::remediation::{Plan, PlannedAction, RemediationSection};
 use mamori_model::{Finding, Status};
 use mamori_store::{ActionKind, ActionOutcome};
 
+use crate::collect_common;
 use crate::common::{self, Emulator};
 
 /// What one lifecycle test is about.
@@ -21,6 +22,8 @@ pub struct Case<'a> {
     pub regions: &'a [&'a str],
     /// The finding's region, when several regions are audited.
     pub region: Option<&'a str>,
+    /// Judge the inventory as if captured at this time (rules counting days), not now.
+    pub capture_time: Option<&'a str>,
 }
 
 impl Case<'_> {
@@ -35,9 +38,19 @@ impl Case<'_> {
             .collect()
     }
 
+    /// Every finding of the catalog after collecting now (judged at `capture_time` if set).
+    pub async fn audit(&self, config: &SdkConfig) -> Vec<(String, Finding)> {
+        let Some(time) = self.capture_time else { return common::audit(config, self.collectors, self.regions).await };
+        let mut collected = collect_common::collect_current(config, self.collectors, self.regions).await;
+        for item in &mut collected.items {
+            item.configuration_item_capture_time = Some(time.to_owned());
+        }
+        collect_common::evaluate(&collected.items).into_iter().map(|f| (f.id(), f)).collect()
+    }
+
     /// The rule's status on the resource after an audit now.
     pub async fn status(&self, config: &SdkConfig) -> Status {
-        let findings = common::audit(config, self.collectors, self.regions).await;
+        let findings = self.audit(config).await;
         let found = self.finding(&findings);
         assert_eq!(found.len(), 1, "one finding of {} on {}: {findings:#?}", self.rule, self.resource);
         found[0].1.status
@@ -45,7 +58,7 @@ impl Case<'_> {
 
     /// Audits (FAIL expected) and plans the finding alone under `section`.
     pub async fn plan(&self, config: &SdkConfig, section: &RemediationSection) -> Plan {
-        let findings = common::audit(config, self.collectors, self.regions).await;
+        let findings = self.audit(config).await;
         let found: Vec<(String, Finding)> = self.finding(&findings).into_iter().cloned().collect();
         assert_eq!(found.len(), 1, "one finding of {} on {}: {findings:#?}", self.rule, self.resource);
         assert_eq!(found[0].1.status, Status::Fail, "{:#?}", found[0].1);

@@ -10,5 +10,7 @@ mod lifecycle;
 
 mod ec2;
 mod ec2_fixers;
+mod iam;
+mod kms;
 mod s3;
 mod s3_fixers;

@@ -46,7 +46,14 @@ async fn bucket_level_block_is_turned_on_and_restored() {
     let rule = "s3-bucket-level-public-access-prohibited";
     let section = common::section(&[rule]);
     for bucket in ["no-block", "partial-block"] {
-        let case = Case { rule, resource: bucket, collectors: &["s3"], regions: &["us-east-1"], region: None };
+        let case = Case {
+            rule,
+            resource: bucket,
+            collectors: &["s3"],
+            regions: &["us-east-1"],
+            region: None,
+            capture_time: None,
+        };
         let action = case.run(&emulator, &section).await;
         assert_eq!(action.calls[0].action(), "s3:PutPublicAccessBlock");
         assert_eq!(
@@ -69,7 +76,14 @@ async fn account_level_block_is_turned_on_and_removed_again() {
     let Some(emulator) = Emulator::start() else { return };
     let config = emulator.config().await;
     let rule = "s3-account-level-public-access-blocks-periodic";
-    let case = Case { rule, resource: ACCOUNT, collectors: &["s3"], regions: &["us-east-1"], region: None };
+    let case = Case {
+        rule,
+        resource: ACCOUNT,
+        collectors: &["s3"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+    };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.state_before, json!({"PublicAccessBlockConfiguration": null}));
     assert_eq!(action.calls[0].parameters["AccountId"], ACCOUNT);
@@ -89,7 +103,14 @@ async fn default_encryption_is_set_and_removed_again() {
     let config = emulator.config().await;
     s3(&config).create_bucket().bucket("plain").send().await.unwrap();
     let rule = "s3-bucket-server-side-encryption-enabled";
-    let case = Case { rule, resource: "plain", collectors: &["s3"], regions: &["us-east-1"], region: None };
+    let case = Case {
+        rule,
+        resource: "plain",
+        collectors: &["s3"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+    };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.calls[0].action(), "s3:PutBucketEncryption");
     assert_eq!(
