@@ -16,6 +16,7 @@
 //! longer the planned one, makes no call when it is already the expected one), makes the
 //! calls, reads again, and verifies by re-collecting the resource and re-running the rule.
 
+pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
 pub mod kms;

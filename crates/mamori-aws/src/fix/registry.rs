@@ -21,6 +21,9 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::kms::cmk_backing_key_rotation_enabled::CmkBackingKeyRotationEnabled,
     &super::iam::iam_password_policy::IamPasswordPolicy,
     &super::iam::iam_user_unused_credentials_check::IamUserUnusedCredentialsCheck,
+    &super::cloudtrail::multi_region_cloudtrail_enabled::MultiRegionCloudtrailEnabled,
+    &super::cloudtrail::cloud_trail_log_file_validation_enabled::CloudTrailLogFileValidationEnabled,
+    &super::cloudtrail::cloudtrail_enabled::CloudtrailEnabled,
 ];
 
 /// The fixer of `rule_id`.

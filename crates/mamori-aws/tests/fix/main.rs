@@ -8,6 +8,7 @@ mod collect_common;
 mod common;
 mod lifecycle;
 
+mod cloudtrail;
 mod ec2;
 mod ec2_fixers;
 mod iam;
