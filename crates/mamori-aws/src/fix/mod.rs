@@ -20,6 +20,7 @@ pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod rds;
 pub mod registry;
 pub mod run;
 pub mod s3;

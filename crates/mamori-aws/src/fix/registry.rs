@@ -24,6 +24,10 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::cloudtrail::multi_region_cloudtrail_enabled::MultiRegionCloudtrailEnabled,
     &super::cloudtrail::cloud_trail_log_file_validation_enabled::CloudTrailLogFileValidationEnabled,
     &super::cloudtrail::cloudtrail_enabled::CloudtrailEnabled,
+    &super::rds::rds_instance_deletion_protection_enabled::RdsInstanceDeletionProtectionEnabled,
+    &super::rds::db_instance_backup_enabled::DbInstanceBackupEnabled,
+    &super::rds::rds_instance_public_access_check::RdsInstancePublicAccessCheck,
+    &super::rds::rds_snapshots_public_prohibited::RdsSnapshotsPublicProhibited,
 ];
 
 /// The fixer of `rule_id`.

@@ -13,5 +13,6 @@ mod ec2;
 mod ec2_fixers;
 mod iam;
 mod kms;
+mod rds;
 mod s3;
 mod s3_fixers;
