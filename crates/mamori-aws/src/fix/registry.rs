@@ -28,6 +28,9 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::rds::db_instance_backup_enabled::DbInstanceBackupEnabled,
     &super::rds::rds_instance_public_access_check::RdsInstancePublicAccessCheck,
     &super::rds::rds_snapshots_public_prohibited::RdsSnapshotsPublicProhibited,
+    &super::guardduty::guardduty_enabled_centralized::GuarddutyEnabledCentralized,
+    &super::securityhub::securityhub_enabled::SecurityhubEnabled,
+    &super::config::mamori_config_recorder_enabled::MamoriConfigRecorderEnabled,
 ];
 
 /// The fixer of `rule_id`.

@@ -37,6 +37,9 @@ pub fn is_change(req: &RequestInfo) -> bool {
         // report; that changes nothing in the account.
         (Some("iam"), Some("GenerateCredentialReport")) => false,
         (Some("s3"), None) => matches!(req.method(), "PUT" | "POST" | "DELETE"),
+        // REST APIs name no operation: their writes are the non-GET methods (the reads the
+        // collectors and fixers make of these two are GETs).
+        (Some("guardduty" | "securityhub"), None) => matches!(req.method(), "PUT" | "POST" | "DELETE" | "PATCH"),
         (_, Some(op)) => !["Describe", "Get", "List", "Head"].iter().any(|read| op.starts_with(read)),
         _ => false,
     }

@@ -9,6 +9,7 @@ mod common;
 mod lifecycle;
 
 mod cloudtrail;
+mod detection;
 mod ec2;
 mod ec2_fixers;
 mod iam;
