@@ -29,6 +29,18 @@ pub fn policy_document(discovery: bool) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
+/// The policy of the remediation role: the actions the fixers of `rule_ids` declare (their
+/// writes, and the reads that re-check a resource right before its change), and STS
+/// GetCallerIdentity (the caller recorded with each action).
+pub fn remediation_policy_document(rule_ids: &[&str]) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "MamoriRemediation",
+        "Effect": "Allow",
+        "Action": crate::fix::write_actions(Some(rule_ids)).into_iter().collect::<Vec<_>>(),
+        "Resource": "*",
+    }]})
+}
+
 /// A CloudFormation template (JSON) creating `role_name`, trusted by `principal` (an account
 /// id or an IAM ARN), with [`policy_document`] inline. With `external_id`, the trust policy
 /// requires the external id given as the stack parameter `ExternalId` (never in the template).

@@ -25,6 +25,24 @@ pub struct CollectArgs {
     /// `organizations` (ListAccounts), an accounts CSV file, or `current`.
     #[arg(long, default_value = "current", value_name = "organizations|FILE.csv|current")]
     accounts: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// `all` (every region enabled for the account) or a comma-separated list.
+    #[arg(long, default_value = "all")]
+    regions: String,
+    /// Only these collectors (e.g. `iam,s3`).
+    #[arg(long, value_delimiter = ',')]
+    collectors: Option<Vec<String>>,
+    /// Plain log lines even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// How accounts are reached: the role to read through, the endpoint, the credentials'
+/// profile and home region, and the limits on calls. Shared by `collect`, `audit` and
+/// `remediate`.
+#[derive(Args, Debug)]
+pub struct SessionArgs {
     /// Role to assume in every account, by name.
     #[arg(long, value_name = "NAME", conflicts_with = "role_arn_template")]
     role_name: Option<String>,
@@ -40,9 +58,6 @@ pub struct CollectArgs {
     /// Session duration in seconds (900..43200).
     #[arg(long, default_value_t = 3600)]
     session_duration: u64,
-    /// `all` (every region enabled for the account) or a comma-separated list.
-    #[arg(long, default_value = "all")]
-    regions: String,
     /// Send every call to this endpoint (an emulator); overrides AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -52,9 +67,6 @@ pub struct CollectArgs {
     /// Home region: where global settings are recorded and calls without a region go.
     #[arg(long)]
     region: Option<String>,
-    /// Only these collectors (e.g. `iam,s3`).
-    #[arg(long, value_delimiter = ',')]
-    collectors: Option<Vec<String>>,
     /// Calls in flight across the run.
     #[arg(long, default_value_t = Limits::default().global, value_parser = at_least_one::<NonZeroUsize>)]
     max_calls: NonZeroUsize,
@@ -80,9 +92,53 @@ pub struct CollectArgs {
     /// Base of the exponential backoff between attempts, in milliseconds.
     #[arg(long, default_value_t = Limits::default().initial_backoff.as_millis() as u64)]
     retry_backoff_ms: u64,
-    /// Plain log lines even on a terminal.
-    #[arg(long)]
-    no_progress: bool,
+}
+
+impl SessionArgs {
+    /// The role to enter accounts with, when one is given.
+    pub fn role(&self) -> anyhow::Result<Option<RoleSpec>> {
+        let target = match (&self.role_name, &self.role_arn_template) {
+            (Some(name), None) => Some(RoleTarget::Name(name.clone())),
+            (None, Some(template)) => Some(RoleTarget::ArnTemplate(template.clone())),
+            _ => None,
+        };
+        if target.is_none() && self.external_id.is_some() {
+            anyhow::bail!("--external-id needs --role-name or --role-arn-template");
+        }
+        Ok(target.map(|target| self.role_spec(target)))
+    }
+
+    /// A role of `target` with this session's external id, name and duration.
+    pub fn role_spec(&self, target: RoleTarget) -> RoleSpec {
+        RoleSpec {
+            target,
+            external_id: self.external_id.clone(),
+            session_name: self.session_name.clone(),
+            duration: Duration::from_secs(self.session_duration),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            global: self.max_calls,
+            per_account: self.max_calls_per_account,
+            per_service: self.max_calls_per_service,
+            account_regions: self.max_account_regions,
+            call_timeout: Duration::from_secs(self.call_timeout.get()),
+            attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout.get())),
+            max_attempts: self.max_attempts,
+            initial_backoff: Duration::from_millis(self.retry_backoff_ms),
+        }
+    }
+
+    pub fn sdk(&self) -> SdkOptions {
+        SdkOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 impl CollectArgs {
@@ -98,50 +154,20 @@ impl CollectArgs {
             "accounts": accounts,
             "regions": self.regions,
             "collectors": self.collectors,
-            "profile": self.profile,
+            "profile": self.session.profile,
         })
     }
 
     fn options(&self) -> anyhow::Result<(SdkOptions, CollectOptions)> {
-        let target = match (&self.role_name, &self.role_arn_template) {
-            (Some(name), None) => Some(RoleTarget::Name(name.clone())),
-            (None, Some(template)) => Some(RoleTarget::ArnTemplate(template.clone())),
-            _ => None,
-        };
-        if target.is_none() && self.external_id.is_some() {
-            anyhow::bail!("--external-id needs --role-name or --role-arn-template");
-        }
-        let role = target.map(|target| RoleSpec {
-            target,
-            external_id: self.external_id.clone(),
-            session_name: self.session_name.clone(),
-            duration: Duration::from_secs(self.session_duration),
-        });
-        let defaults = Limits::default();
-        let limits = Limits {
-            global: self.max_calls,
-            per_account: self.max_calls_per_account,
-            per_service: self.max_calls_per_service,
-            account_regions: self.max_account_regions,
-            call_timeout: Duration::from_secs(self.call_timeout.get()),
-            attempt_timeout: defaults.attempt_timeout.min(Duration::from_secs(self.call_timeout.get())),
-            max_attempts: self.max_attempts,
-            initial_backoff: Duration::from_millis(self.retry_backoff_ms),
-        };
         let regions = RegionChoice::parse(&self.regions).map_err(|e| anyhow::anyhow!("--regions: {e}"))?;
-        let sdk = SdkOptions {
-            endpoint_url: self.endpoint_url.clone(),
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-        };
         let options = CollectOptions {
             accounts: AccountSource::parse(&self.accounts),
-            role,
+            role: self.session.role()?,
             regions,
-            limits,
+            limits: self.session.limits(),
             collectors: self.collectors.clone(),
         };
-        Ok((sdk, options))
+        Ok((self.session.sdk(), options))
     }
 }
 

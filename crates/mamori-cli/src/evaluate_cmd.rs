@@ -18,7 +18,7 @@ use mamori_workflow::{
 };
 
 use crate::settings::{self, HistoryArgs, NotifyArgs};
-use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd, output};
+use crate::{collect_cmd, exceptions_cmd, frameworks_cmd, notify_cmd, output, remediate_cmd};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -38,6 +38,12 @@ pub struct AuditArgs {
     /// Keep the collected inventory in this directory (default: a temporary one).
     #[arg(long, value_name = "DIR")]
     inventory: Option<PathBuf>,
+    /// After evaluating and recording, fix the failures of the rules whose
+    /// `[remediation.rule.<id>] mode` is `auto` (within the safety belts), before notifying.
+    #[arg(long)]
+    remediate: bool,
+    #[command(flatten)]
+    remediation_role: remediate_cmd::RemediationRole,
 }
 
 /// What to evaluate and how to report it: shared by `evaluate` and `audit`.
@@ -103,6 +109,8 @@ struct Evaluation {
     destination: Destination,
     options: serde_json::Value,
     args: ReportArgs,
+    /// `audit --remediate`: what fixes the `auto` rules after the run is recorded.
+    remediation: Option<(mamori_aws::fix::run::Remediator, mamori_model::remediation::RemediationSection)>,
 }
 
 impl ReportArgs {
@@ -146,6 +154,7 @@ impl ReportArgs {
             destination,
             options,
             args: self,
+            remediation: None,
         })
     }
 }
@@ -156,7 +165,22 @@ pub fn evaluate(args: EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<ExitC
 }
 
 pub fn audit(args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let evaluation = args.report.prepare()?;
+    let mut evaluation = args.report.prepare()?;
+    if !args.remediate && args.remediation_role.given() {
+        anyhow::bail!("--remediation-role-name is the role of --remediate's changes: add --remediate, or leave it out");
+    }
+    if args.remediate {
+        // Checked before collecting: a bad section or role stops the audit at once.
+        let section = evaluation.config.remediation()?.clone();
+        if evaluation.history.path().is_none() {
+            anyhow::bail!(
+                "--remediate records every action in the findings history: it cannot be used with --no-store"
+            );
+        }
+        let write_role = args.remediation_role.role(&args.collect.session)?;
+        let remediator = remediate_cmd::remediator(&args.collect.session, write_role)?;
+        evaluation.remediation = Some((remediator, section));
+    }
     let temporary;
     let dir = match &args.inventory {
         Some(dir) => dir.clone(),
@@ -223,7 +247,16 @@ impl Evaluation {
                 None => frameworks_cmd::render(&report, extra)?,
             }
         }
-        let notified = self.notifier.after_run(evaluated.recorded.as_ref(), &self.rules, self.args.notify.mode())?;
+        let mut remediated = Vec::new();
+        if let (Some((remediator, section)), Some(run)) = (&self.remediation, &evaluated.recorded) {
+            remediated = remediate_cmd::after_audit(remediator, section, run, &self.rules, extra)?;
+        }
+        let notified = self.notifier.after_run_remediated(
+            evaluated.recorded.as_ref(),
+            &self.rules,
+            self.args.notify.mode(),
+            &remediated,
+        )?;
         notify_cmd::print_report(&notified, extra)?;
         let failing = self.fail_on.is_some_and(|threshold| outcome.has_findings_at_or_above(threshold));
         Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })

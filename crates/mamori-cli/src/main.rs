@@ -23,6 +23,7 @@ mod interrupt;
 mod notify_cmd;
 mod output;
 mod policy_cmd;
+mod remediate_cmd;
 mod rules_cmd;
 mod secrets;
 mod settings;
@@ -95,6 +96,11 @@ enum Command {
         #[command(subcommand)]
         command: exceptions_cmd::ExceptionsCommand,
     },
+    /// Fix failing checks: plan from a recorded run, apply a plan, list or roll back actions.
+    Remediate {
+        #[command(subcommand)]
+        command: remediate_cmd::RemediateCommand,
+    },
 }
 
 #[derive(Args)]
@@ -123,6 +129,13 @@ struct IamPolicyArgs {
     /// Add the Organizations actions that listing accounts needs (management account).
     #[arg(long)]
     discovery: bool,
+    /// Print the remediation role's policy instead: exactly the actions of the fixers whose
+    /// rules `[remediation.rule.<id>]` sets to `plan` or `auto`.
+    #[arg(long, conflicts_with_all = ["discovery", "external_id", "trusted_principal"])]
+    remediation: bool,
+    /// Configuration file, for `--remediation` (default: ./mamori.toml when it exists).
+    #[arg(long, requires = "remediation")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,6 +180,7 @@ fn main() -> ExitCode {
         Command::Report(args) => dashboard_cmd::run(args, out),
         Command::Exceptions { command } => exceptions_cmd::run(command, out),
         Command::Notify { command } => notify_cmd::run(command, out),
+        Command::Remediate { command } => remediate_cmd::run(command, out),
     };
     // What is still buffered (a last line without its newline) fails here, not unseen at exit.
     match result.and_then(|code| Ok(out.flush().map(|()| code)?)) {
@@ -176,6 +190,29 @@ fn main() -> ExitCode {
 }
 
 fn iam_policy(args: IamPolicyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if args.remediation {
+        if args.format != IamPolicyFormat::Policy {
+            anyhow::bail!("--remediation prints the remediation role's policy: use it with `--format policy`");
+        }
+        let config = settings::load_config(args.config.as_deref())?;
+        let section = config.remediation()?;
+        let enabled: Vec<&str> = section
+            .rule
+            .iter()
+            .filter(|(id, rule)| {
+                rule.mode != mamori_model::remediation::Mode::Off && mamori_aws::fix::find(id).is_some()
+            })
+            .map(|(id, _)| id.as_str())
+            .collect();
+        if enabled.is_empty() {
+            anyhow::bail!(
+                "no fixer is enabled: set `mode = \"plan\"` or `\"auto\"` under [remediation.rule.<id>] in mamori.toml for the rules to fix"
+            );
+        }
+        let document = mamori_aws::permissions::remediation_policy_document(&enabled);
+        writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.format == IamPolicyFormat::Policy {
         // These shape the role of the template only: silently ignoring them would hand out a
         // policy the user believes is something else.

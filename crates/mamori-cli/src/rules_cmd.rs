@@ -119,6 +119,16 @@ pub fn run(command: RulesCommand, out: &mut dyn Write) -> anyhow::Result<ExitCod
             }
             writeln!(out, "\nWhy: {}", meta.rationale)?;
             writeln!(out, "\nFix: {}", meta.remediation)?;
+            if let Some(fixer) = mamori_aws::fix::find(meta.id) {
+                let fixer = fixer.meta();
+                writeln!(
+                    out,
+                    "\nmamori remediate: {} ({}; set `mode` under [remediation.rule.{}])",
+                    fixer.summary,
+                    if fixer.reversible { "reversible" } else { "not reversible" },
+                    meta.id
+                )?;
+            }
             if !meta.notes.is_empty() {
                 writeln!(out, "\nNotes: {}", meta.notes)?;
             }

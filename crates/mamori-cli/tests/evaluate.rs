@@ -259,6 +259,9 @@ fn rules_list_and_show() {
     let shown = run(mamori().args(["rules", "show", "s3-bucket-versioning-enabled"]));
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains("isMfaDeleteEnabled") && text.contains("Enable versioning"), "{text}");
+    assert!(text.contains("mamori remediate: enables versioning (undo: suspends it) (reversible;"), "{text}");
+    let unfixed = run(mamori().args(["rules", "show", "s3-bucket-logging-enabled"]));
+    assert!(!String::from_utf8_lossy(&unfixed.stdout).contains("mamori remediate"));
     let unknown = run(mamori().args(["rules", "show", "nope"]));
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown rule `nope`"));

@@ -69,6 +69,9 @@ pub struct ConfigFile {
     /// `[policies]`: directories of custom Rego policies (see `mamori-policy`).
     #[serde(default)]
     pub policies: PoliciesSection,
+    /// `[remediation]`: modes per rule, filters, safety belts and the settings fixers need.
+    #[serde(default)]
+    pub remediation: mamori_model::remediation::RemediationSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,6 +181,20 @@ impl Config {
             Some(base) if path.is_relative() => base.join(path),
             _ => path.clone(),
         })
+    }
+
+    /// `[remediation]`, checked: the belts' values, the tag filters, and that every
+    /// `[remediation.rule.<id>]` names a known rule.
+    pub fn remediation(&self) -> Result<&mamori_model::remediation::RemediationSection, ConfigError> {
+        let section = &self.file.remediation;
+        section.validate().map_err(|message| ConfigError::Invalid { origin: self.origin(), message })?;
+        let known: Vec<&'static dyn Rule> = catalog().to_vec();
+        for id in section.rule.keys() {
+            if !known.iter().any(|rule| rule.meta().id == id) {
+                return Err(unknown_rule(format!("{} [remediation.rule.{id}]", self.origin()), id, &known));
+            }
+        }
+        Ok(section)
     }
 
     /// `--fail-on` from the file, if set.
@@ -392,6 +409,31 @@ mod tests {
         let versioning = set.rules().iter().find(|r| r.rule.meta().id == "s3-bucket-versioning-enabled").unwrap();
         assert_eq!(versioning.severity, Severity::High);
         assert_eq!(versioning.params.bool("isMfaDeleteEnabled"), Some(true));
+    }
+
+    #[test]
+    fn remediation_section_is_read_and_checked() {
+        let loaded = config(
+            "[remediation]\nmax_changes = 5\nexclude_accounts = [\"111\"]\n\
+             [remediation.rule.restricted-ssh]\nmode = \"auto\"\ninclude_tags = [\"env=dev\"]\n\
+             [remediation.settings]\nflow_logs_destination = \"arn:aws:s3:::logs\"\n",
+        )
+        .unwrap();
+        let section = loaded.remediation().unwrap();
+        assert_eq!((section.max_changes(), section.max_percent()), (5, 50.0));
+        assert_eq!(section.mode("restricted-ssh"), mamori_model::remediation::Mode::Auto);
+        assert_eq!(section.mode("s3-bucket-versioning-enabled"), mamori_model::remediation::Mode::Off);
+        assert_eq!(section.settings["flow_logs_destination"], "arn:aws:s3:::logs");
+
+        let err = config("[remediation.rule.restricted-ssh]\nmode = \"always\"\n").unwrap_err().to_string();
+        assert!(err.contains("always") && err.contains("line 2") && err.contains("`auto`"), "{err}");
+        let err = config("[remediation.rule.restricted-shh]\nmode = \"plan\"\n").unwrap().remediation().unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("[remediation.rule.restricted-shh]") && err.contains("restricted-ssh"), "{err}");
+        let err = config("[remediation]\nmax_percent = 120\n").unwrap().remediation().unwrap_err().to_string();
+        assert!(err.contains("max_percent = 120"), "{err}");
+        let err = config("[remediation]\nmax_change = 1\n").unwrap_err().to_string();
+        assert!(err.contains("max_change"), "{err}");
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct RunInfo {
 pub enum ChangeKind {
     /// PASS (or absent) before, FAIL now.
     NewFailure,
+    /// Failing in this run, and fixed by mamori's remediation right after it (`audit
+    /// --remediate`); the next run shows it resolved.
+    Remediated,
     /// FAIL before, PASS (or gone) now.
     Resolved,
     /// Evaluated before, ERROR now: the input is missing or could not be read.
@@ -39,12 +42,18 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// The order in which groups appear in a message: what needs action first.
-    pub const ORDER: [ChangeKind; 4] =
-        [ChangeKind::NewFailure, ChangeKind::Resolved, ChangeKind::NewError, ChangeKind::ErrorCleared];
+    pub const ORDER: [ChangeKind; 5] = [
+        ChangeKind::NewFailure,
+        ChangeKind::Remediated,
+        ChangeKind::Resolved,
+        ChangeKind::NewError,
+        ChangeKind::ErrorCleared,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::NewFailure => "new_failure",
+            ChangeKind::Remediated => "remediated",
             ChangeKind::Resolved => "resolved",
             ChangeKind::NewError => "new_error",
             ChangeKind::ErrorCleared => "error_cleared",
@@ -55,6 +64,7 @@ impl ChangeKind {
     pub fn heading(self) -> &'static str {
         match self {
             ChangeKind::NewFailure => "New failures",
+            ChangeKind::Remediated => "Fixed by mamori",
             ChangeKind::Resolved => "Resolved",
             ChangeKind::NewError => "New evaluation errors",
             ChangeKind::ErrorCleared => "Evaluation errors cleared",
@@ -117,6 +127,13 @@ pub struct Counts {
     pub still_failing: u64,
     /// New failures by severity, most severe first.
     pub new_failures_by_severity: SeverityCounts,
+    /// Failures fixed by remediation after the run (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub remediated: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A count per severity, serialized with every severity present.
@@ -176,6 +193,7 @@ impl OwnerDigest {
                     counts.new_failures += 1;
                     counts.new_failures_by_severity.add(change.severity);
                 }
+                ChangeKind::Remediated => counts.remediated += 1,
                 ChangeKind::Resolved => counts.resolved += 1,
                 ChangeKind::NewError => counts.new_errors += 1,
                 ChangeKind::ErrorCleared => counts.errors_cleared += 1,
@@ -195,6 +213,9 @@ impl Counts {
                 plural(self.new_failures, "new failure", "new failures"),
                 self.new_failures_by_severity.describe()
             ));
+        }
+        if self.remediated > 0 {
+            parts.push(format!("{} fixed by mamori", self.remediated));
         }
         if self.resolved > 0 {
             parts.push(format!("{} resolved", self.resolved));

@@ -164,6 +164,7 @@ fn severity_emoji(severity: Severity) -> &'static str {
 fn kind_emoji(change: &Change) -> &'static str {
     match change.kind {
         ChangeKind::NewFailure => severity_emoji(change.severity),
+        ChangeKind::Remediated => ":hammer_and_wrench:",
         ChangeKind::Resolved => ":white_check_mark:",
         ChangeKind::NewError => ":warning:",
         ChangeKind::ErrorCleared => ":heavy_check_mark:",

@@ -17,7 +17,7 @@
 pub mod notify;
 pub mod record;
 
-pub use notify::{DeliveryReport, DryRun, Notifier, NotifyEvent, NotifyMode, NotifyReport};
+pub use notify::{DeliveryReport, DryRun, Notifier, NotifyEvent, NotifyMode, NotifyReport, Remediated};
 pub use record::{evaluate_recorded, Evaluated, EvaluationRequest, History, RecordedRun, ScopeSource};
 
 /// Why a workflow step did not complete.

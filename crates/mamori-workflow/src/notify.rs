@@ -247,6 +247,18 @@ impl Notifier {
         rules: &RuleSet,
         mode: NotifyMode,
     ) -> Result<NotifyReport, WorkflowError> {
+        self.after_run_remediated(run, rules, mode, &[])
+    }
+
+    /// [`after_run`](Self::after_run), with the fixes remediation made after the run
+    /// (`audit --remediate`): each owner's message also says what was fixed in their accounts.
+    pub fn after_run_remediated(
+        &self,
+        run: Option<&RecordedRun>,
+        rules: &RuleSet,
+        mode: NotifyMode,
+        remediated: &[Remediated],
+    ) -> Result<NotifyReport, WorkflowError> {
         let mut report = NotifyReport::default();
         let Some(run) = run else {
             if self.configured || mode == NotifyMode::DryRun {
@@ -269,7 +281,7 @@ impl Notifier {
         let mut store = Store::open(&run.path)?;
         let current = store.run(run.id)?;
         let previous = store.latest_complete_run(Some(&current.scope), Some(current.id))?;
-        let groups = match &previous {
+        let mut groups = match &previous {
             None => {
                 say(&mut report.events, NotifyEvent::FirstRun);
                 Vec::new()
@@ -283,6 +295,7 @@ impl Notifier {
                 groups
             }
         };
+        add_remediated(&mut groups, &store, &current, rules, remediated)?;
         if mode == NotifyMode::DryRun {
             let mut dry_run = self.dry_run(&store, &groups, previous.as_ref())?;
             // The run was recorded only to be compared: kept, it would become the baseline of
@@ -336,11 +349,7 @@ impl Notifier {
             .iter()
             .map(|r| (r.rule.meta().id, (r.rule.meta().title, r.rule.meta().remediation)))
             .collect();
-        let run = RunInfo {
-            id: current.id.to_string(),
-            started_at: mamori_model::time::rfc3339(current.started_at.div_euclid(1000)),
-            scope: current.scope_label.clone(),
-        };
+        let run = run_info(current);
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         let mut untargeted = 0usize;
         for transition in &diff.transitions {
@@ -543,6 +552,87 @@ impl Notifier {
 }
 
 /// One owner's changes for one target.
+/// A fix remediation made after a run, for the owners' messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remediated {
+    /// The finding of the run that was fixed.
+    pub finding_id: String,
+    /// What was done, in one line (the calls, the action id, the outcome).
+    pub summary: String,
+}
+
+fn run_info(current: &RunSummary) -> RunInfo {
+    RunInfo {
+        id: current.id.to_string(),
+        started_at: mamori_model::time::rfc3339(current.started_at.div_euclid(1000)),
+        scope: current.scope_label.clone(),
+    }
+}
+
+/// Adds each fix to the message of its account's owner and target (creating the message when
+/// the run brought no other news for them). A fix in an account without a target is not told.
+fn add_remediated(
+    groups: &mut Vec<Group>,
+    store: &Store,
+    current: &RunSummary,
+    rules: &RuleSet,
+    remediated: &[Remediated],
+) -> Result<(), WorkflowError> {
+    if remediated.is_empty() {
+        return Ok(());
+    }
+    let accounts: HashMap<String, mamori_store::AccountRecord> =
+        store.accounts(current.id)?.into_iter().map(|a| (a.id.clone(), a)).collect();
+    let wanted: HashMap<&str, &Remediated> = remediated.iter().map(|r| (r.finding_id.as_str(), r)).collect();
+    let mut findings = Vec::new();
+    store.for_each_finding(current.id, |finding| {
+        if let Some(fix) = wanted.get(finding.finding_id.as_str()) {
+            findings.push((finding, fix.summary.clone()));
+        }
+    })?;
+    for (finding, summary) in findings {
+        let account = accounts.get(&finding.account_id);
+        let Some(target) = account.and_then(|a| a.target.clone()) else { continue };
+        let owner = account.and_then(|a| a.owner.clone()).unwrap_or_else(|| UNASSIGNED_OWNER.to_owned());
+        let index = match groups.iter().position(|g| g.owner == owner && g.target == target) {
+            Some(index) => index,
+            None => {
+                groups.push(Group {
+                    owner: owner.clone(),
+                    target: target.clone(),
+                    run: run_info(current),
+                    changes: Vec::new(),
+                    still_failing: 0,
+                });
+                groups.len() - 1
+            }
+        };
+        let title = rules
+            .rules()
+            .iter()
+            .find(|r| r.rule.meta().id == finding.rule_id)
+            .map(|r| r.rule.meta().title.to_owned())
+            .or(finding.rule_title.clone())
+            .unwrap_or_else(|| finding.rule_id.clone());
+        groups[index].changes.push(Change {
+            kind: ChangeKind::Remediated,
+            finding_id: finding.finding_id,
+            rule_id: finding.rule_id,
+            rule_title: title,
+            severity: finding.severity,
+            account_id: finding.account_id,
+            account_name: account.and_then(|a| a.name.clone()),
+            region: finding.region,
+            resource_type: finding.resource_type,
+            resource_id: finding.resource_id,
+            resource_arn: finding.resource_arn,
+            message: summary,
+            remediation: None,
+        });
+    }
+    Ok(())
+}
+
 struct Group {
     owner: String,
     target: String,

@@ -9,6 +9,7 @@ pub const FIXERS: &[&dyn Fixer] = &[
     &super::ec2::restricted_ssh::RestrictedSsh,
     &super::ec2::restricted_common_ports::RestrictedCommonPorts,
     &super::ec2::vpc_sg_open_only_to_authorized_ports::VpcSgOpenOnlyToAuthorizedPorts,
+    &super::s3::s3_bucket_ssl_requests_only::S3BucketSslRequestsOnly,
     &super::s3::s3_bucket_versioning_enabled::S3BucketVersioningEnabled,
     &super::s3::s3_bucket_level_public_access_prohibited::S3BucketLevelPublicAccessProhibited,
     &super::s3::s3_account_level_public_access_blocks_periodic::S3AccountLevelPublicAccessBlocksPeriodic,

@@ -187,6 +187,30 @@ impl Remediator {
         arn
     }
 
+    /// The organizational units above `account`, innermost first, then the root (for the OU
+    /// filters): Organizations ListParents through the base credentials (the management or
+    /// delegated administrator account).
+    pub async fn account_ous(&self, account: &str) -> Result<Vec<String>, ApiError> {
+        let organizations = aws_sdk_organizations::Client::new(&self.base);
+        let mut parents = Vec::new();
+        let mut child = account.to_owned();
+        // An organization is at most five OUs deep; the bound stops a malformed answer looping.
+        for _ in 0..8 {
+            let _permit = self.gates.enter(account, "organizations").await;
+            let result = organizations.list_parents().child_id(&child).send().await.map_err(|e| ApiError::from_sdk(&e));
+            self.stats.call("organizations", result.as_ref().map(|_| ()).map_err(|e| e.code.as_str()));
+            let Some(parent) = result?.parents.unwrap_or_default().into_iter().next() else { break };
+            let Some(id) = parent.id else { break };
+            let root = id.starts_with("r-");
+            parents.push(id.clone());
+            if root {
+                break;
+            }
+            child = id;
+        }
+        Ok(parents)
+    }
+
     /// The region a fix of `finding` calls: its own, or the home region for global resources.
     fn region_of<'a>(&'a self, finding: &'a FindingRef) -> &'a str {
         if finding.region == GLOBAL_REGION {

@@ -10,6 +10,7 @@ mod lifecycle;
 
 mod cloudtrail;
 mod detection;
+mod driver;
 mod ec2;
 mod ec2_fixers;
 mod iam;

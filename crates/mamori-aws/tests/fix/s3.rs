@@ -82,3 +82,58 @@ async fn versioning_is_planned_applied_verified_and_rolled_back() {
     let err = remediator.rollback(fix.id, &mut store).await.unwrap_err().to_string();
     assert!(err.contains("already rolled it back"), "{err}");
 }
+
+const SSL: &str = "s3-bucket-ssl-requests-only";
+
+async fn policy_text(config: &SdkConfig, bucket: &str) -> Option<String> {
+    s3(config).get_bucket_policy().bucket(bucket).send().await.ok().and_then(|out| out.policy)
+}
+
+/// The Deny is added to an existing policy keeping its text byte for byte, and a bucket with
+/// no policy gets one; rollback restores the original text (and deletes the new policy).
+#[tokio::test]
+async fn ssl_only_statement_is_added_keeping_the_policy_byte_for_byte() {
+    let Some(emulator) = Emulator::start() else { return };
+    let config = emulator.config().await;
+    let client = s3(&config);
+    for bucket in ["with-policy", "without-policy"] {
+        client.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    // Odd spacing, a key order of its own and an Allow on aws:SecureTransport (which does not
+    // comply): all of it must survive as written.
+    let original = "{\n  \"Statement\" : [\n    {\"Sid\":\"ReadOnlyTls\", \"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::123456789012:root\"},\
+\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::with-policy/*\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"true\"}}}\n  ],\n  \"Version\":\"2012-10-17\"\n}";
+    client.put_bucket_policy().bucket("with-policy").policy(original).send().await.unwrap();
+    assert_eq!(policy_text(&config, "with-policy").await.as_deref(), Some(original), "moto keeps the text");
+
+    let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
+    assert_eq!(common::status_of(&findings, SSL, "with-policy"), Some(Status::Fail));
+    assert_eq!(common::status_of(&findings, SSL, "without-policy"), Some(Status::Fail));
+
+    let remediator = common::remediator(&config);
+    let section = common::section(&[SSL]);
+    let plan = common::plan(&remediator, &findings, &section, &[SSL]).await;
+    assert_eq!(plan.actions.len(), 2, "{plan:#?}");
+    let (_dir, mut store) = common::store();
+    let report = remediator.apply(&plan, &mut store, &section, &common::rules(), None).await.unwrap();
+    assert!(report.actions.iter().all(|a| a.outcome == ActionOutcome::Verified), "{report:#?}");
+
+    let fixed = policy_text(&config, "with-policy").await.unwrap();
+    let kept = original.rfind(']').unwrap();
+    assert!(fixed.starts_with(original[..kept].trim_end()), "{fixed}");
+    assert!(fixed.ends_with(&original[kept..]), "{fixed}");
+    let document: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+    assert_eq!(document["Statement"].as_array().unwrap().len(), 2);
+    let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
+    assert_eq!(common::status_of(&findings, SSL, "with-policy"), Some(Status::Pass));
+    assert_eq!(common::status_of(&findings, SSL, "without-policy"), Some(Status::Pass));
+
+    for fix in store.actions().unwrap() {
+        let rollback = remediator.rollback(fix.id, &mut store).await.unwrap();
+        assert_eq!(rollback.outcome, ActionOutcome::Verified, "{rollback:?}");
+    }
+    assert_eq!(policy_text(&config, "with-policy").await.as_deref(), Some(original));
+    assert_eq!(policy_text(&config, "without-policy").await, None);
+    let findings = common::audit(&config, &["s3"], &["us-east-1"]).await;
+    assert_eq!(common::status_of(&findings, SSL, "with-policy"), Some(Status::Fail));
+}

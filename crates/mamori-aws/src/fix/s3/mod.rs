@@ -3,6 +3,7 @@
 pub mod s3_account_level_public_access_blocks_periodic;
 pub mod s3_bucket_level_public_access_prohibited;
 pub mod s3_bucket_server_side_encryption_enabled;
+pub mod s3_bucket_ssl_requests_only;
 pub mod s3_bucket_versioning_enabled;
 
 use aws_sdk_s3::Client;
