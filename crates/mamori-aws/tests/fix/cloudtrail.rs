@@ -23,7 +23,15 @@ async fn bucket(config: &SdkConfig) {
 }
 
 fn case<'a>(rule: &'a str, resource: &'a str) -> Case<'a> {
-    Case { rule, resource, collectors: &["cloudtrail"], regions: &["us-east-1"], region: None, capture_time: None }
+    Case {
+        rule,
+        resource,
+        collectors: &["cloudtrail"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+        credentials: None,
+    }
 }
 
 /// No trail: left out without a bucket; with one, a multi-region trail is created and started,

@@ -22,6 +22,7 @@ fn case<'a>(rule: &'a str, collector: &'a [&'a str]) -> Case<'a> {
         regions: &["us-east-1"],
         region: Some("us-east-1"),
         capture_time: None,
+        credentials: None,
     }
 }
 

@@ -14,7 +14,15 @@ fn ec2(config: &SdkConfig) -> aws_sdk_ec2::Client {
 }
 
 fn case<'a>(rule: &'a str, resource: &'a str) -> Case<'a> {
-    Case { rule, resource, collectors: &["ec2"], regions: &["us-east-1"], region: None, capture_time: None }
+    Case {
+        rule,
+        resource,
+        collectors: &["ec2"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+        credentials: None,
+    }
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ async fn password_policy_is_raised_to_the_rules_parameters_and_restored() {
         regions: &["us-east-1"],
         region: None,
         capture_time: None,
+        credentials: None,
     };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.calls[0].action(), "iam:UpdateAccountPasswordPolicy");
@@ -57,6 +58,7 @@ async fn missing_password_policy_is_created_and_deleted_again() {
         regions: &["us-east-1"],
         region: None,
         capture_time: None,
+        credentials: None,
     };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.state_before, json!({"PasswordPolicy": null}));
@@ -89,6 +91,7 @@ async fn unused_access_keys_are_deactivated_and_reactivated() {
         regions: &["us-east-1"],
         region: None,
         capture_time: Some(&later_text),
+        credentials: None,
     };
     let today = case.plan(&config, &common::section(&[rule])).await;
     assert!(today.actions.is_empty(), "{today:#?}");

@@ -15,8 +15,15 @@ async fn key_rotation_is_enabled_and_disabled_again() {
     );
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
     let rule = "cmk-backing-key-rotation-enabled";
-    let case =
-        Case { rule, resource: &key, collectors: &["kms"], regions: &["us-east-1"], region: None, capture_time: None };
+    let case = Case {
+        rule,
+        resource: &key,
+        collectors: &["kms"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+        credentials: None,
+    };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.calls[0].action(), "kms:EnableKeyRotation");
     assert_eq!(action.calls[0].parameters, json!({"KeyId": key}));

@@ -24,6 +24,8 @@ pub struct Case<'a> {
     pub region: Option<&'a str>,
     /// Judge the inventory as if captured at this time (rules counting days), not now.
     pub capture_time: Option<&'a str>,
+    /// Plan, apply and roll back with these credentials rather than the emulator's defaults.
+    pub credentials: Option<&'a SdkConfig>,
 }
 
 impl Case<'_> {
@@ -36,6 +38,13 @@ impl Case<'_> {
                     && self.region.is_none_or(|region| &*f.region == region)
             })
             .collect()
+    }
+
+    async fn config(&self, emulator: &Emulator) -> SdkConfig {
+        match self.credentials {
+            Some(config) => config.clone(),
+            None => emulator.config().await,
+        }
     }
 
     /// Every finding of the catalog after collecting now (judged at `capture_time` if set).
@@ -67,7 +76,7 @@ impl Case<'_> {
 
     /// The whole lifecycle from a seeded failing resource; returns the planned action.
     pub async fn run(&self, emulator: &Emulator, section: &RemediationSection) -> PlannedAction {
-        let config = emulator.config().await;
+        let config = self.config(emulator).await;
         let plan = self.plan(&config, section).await;
         assert_eq!(plan.actions.len(), 1, "{plan:#?}");
         self.apply_and_roll_back(emulator, &plan).await;
@@ -77,7 +86,7 @@ impl Case<'_> {
     /// Apply (verified, exactly the planned calls), PASS, a second apply without change
     /// calls, and rollback (FAIL again) when the action is reversible.
     pub async fn apply_and_roll_back(&self, emulator: &Emulator, plan: &Plan) {
-        let config = emulator.config().await;
+        let config = self.config(emulator).await;
         let action = &plan.actions[0];
         let section = common::section(&[self.rule]);
         let remediator = common::remediator(&config);

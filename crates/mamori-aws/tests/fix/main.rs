@@ -15,6 +15,7 @@ mod ec2;
 mod ec2_fixers;
 mod iam;
 mod kms;
+mod least_privilege;
 mod rds;
 mod s3;
 mod s3_fixers;

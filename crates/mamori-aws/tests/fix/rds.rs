@@ -37,7 +37,15 @@ async fn exposed_instance(config: &SdkConfig) -> String {
 }
 
 fn case<'a>(rule: &'a str, resource: &'a str) -> Case<'a> {
-    Case { rule, resource, collectors: &["rds"], regions: &["us-east-1"], region: None, capture_time: None }
+    Case {
+        rule,
+        resource,
+        collectors: &["rds"],
+        regions: &["us-east-1"],
+        region: None,
+        capture_time: None,
+        credentials: None,
+    }
 }
 
 /// The three instance fixers, one after another on the same instance; each rollback restores

@@ -53,6 +53,7 @@ async fn bucket_level_block_is_turned_on_and_restored() {
             regions: &["us-east-1"],
             region: None,
             capture_time: None,
+            credentials: None,
         };
         let action = case.run(&emulator, &section).await;
         assert_eq!(action.calls[0].action(), "s3:PutPublicAccessBlock");
@@ -83,6 +84,7 @@ async fn account_level_block_is_turned_on_and_removed_again() {
         regions: &["us-east-1"],
         region: None,
         capture_time: None,
+        credentials: None,
     };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.state_before, json!({"PublicAccessBlockConfiguration": null}));
@@ -110,6 +112,7 @@ async fn default_encryption_is_set_and_removed_again() {
         regions: &["us-east-1"],
         region: None,
         capture_time: None,
+        credentials: None,
     };
     let action = case.run(&emulator, &common::section(&[rule])).await;
     assert_eq!(action.calls[0].action(), "s3:PutBucketEncryption");
