@@ -24,7 +24,7 @@ mod organizations;
 mod rds;
 mod registry;
 mod run;
-mod s3;
+pub(crate) mod s3;
 
 use std::collections::BTreeMap;
 use std::future::Future;

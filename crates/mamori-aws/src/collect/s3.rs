@@ -307,13 +307,22 @@ fn encryption_json(encryption: &GetBucketEncryptionOutput) -> Value {
     json!({"rules": rules})
 }
 
-/// The account-level block, read with S3 Control in the task's region.
-async fn account_block(cx: &Cx) {
-    let mut config = aws_sdk_s3control::config::Builder::from(cx.sdk()).interceptor(cx.attempt_counter());
-    if let Some(authority) = cx.sdk().endpoint_url().and_then(authority) {
+/// An S3 Control client of `sdk` whose account host prefix is undone on an overridden
+/// endpoint (see [`AccountHostPrefix`]); the fixers of the account-level block use it too.
+pub(crate) fn s3control_client(
+    sdk: &aws_config::SdkConfig,
+    counter: crate::stats::AttemptCounter,
+) -> aws_sdk_s3control::Client {
+    let mut config = aws_sdk_s3control::config::Builder::from(sdk).interceptor(counter);
+    if let Some(authority) = sdk.endpoint_url().and_then(authority) {
         config = config.interceptor(AccountHostPrefix { authority: authority.to_owned() });
     }
-    let control = aws_sdk_s3control::Client::from_conf(config.build());
+    aws_sdk_s3control::Client::from_conf(config.build())
+}
+
+/// The account-level block, read with S3 Control in the task's region.
+async fn account_block(cx: &Cx) {
+    let control = s3control_client(cx.sdk(), cx.attempt_counter());
     let read = cx.call("s3control", control.get_public_access_block().account_id(cx.account_id()).send()).await;
     match read {
         Ok(output) => {

@@ -16,10 +16,17 @@
 //! longer the planned one, makes no call when it is already the expected one), makes the
 //! calls, reads again, and verifies by re-collecting the resource and re-running the rule.
 
+pub mod cloudtrail;
+pub mod config;
 pub mod ec2;
+pub mod guardduty;
+pub mod iam;
+pub mod kms;
+pub mod rds;
 pub mod registry;
 pub mod run;
 pub mod s3;
+pub mod securityhub;
 
 use std::collections::BTreeMap;
 use std::future::Future;

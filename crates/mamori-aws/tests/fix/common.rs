@@ -33,7 +33,13 @@ pub struct Emulator {
 pub fn is_change(req: &RequestInfo) -> bool {
     match (req.service(), req.operation()) {
         (Some("sts"), _) => false,
+        // The IAM collector (verification re-collects) asks IAM to build the credential
+        // report; that changes nothing in the account.
+        (Some("iam"), Some("GenerateCredentialReport")) => false,
         (Some("s3"), None) => matches!(req.method(), "PUT" | "POST" | "DELETE"),
+        // REST APIs name no operation: their writes are the non-GET methods (the reads the
+        // collectors and fixers make of these two are GETs).
+        (Some("guardduty" | "securityhub"), None) => matches!(req.method(), "PUT" | "POST" | "DELETE" | "PATCH"),
         (_, Some(op)) => !["Describe", "Get", "List", "Head"].iter().any(|read| op.starts_with(read)),
         _ => false,
     }

@@ -6,7 +6,16 @@
 #[path = "../collect/common/mod.rs"]
 mod collect_common;
 mod common;
+mod lifecycle;
 
+mod cloudtrail;
+mod detection;
 mod driver;
 mod ec2;
+mod ec2_fixers;
+mod iam;
+mod kms;
+mod least_privilege;
+mod rds;
 mod s3;
+mod s3_fixers;

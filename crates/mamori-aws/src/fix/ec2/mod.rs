@@ -1,8 +1,13 @@
 //! Fixers of EC2 and VPC rules.
 
+pub mod ec2_ebs_encryption_by_default;
+pub mod ec2_imdsv2_check;
 pub mod restricted_common_ports;
 pub mod restricted_ssh;
 pub(crate) mod security_group;
+pub mod subnet_auto_assign_public_ip_disabled;
+pub mod vpc_default_security_group_closed;
+pub mod vpc_flow_logs_enabled;
 pub mod vpc_sg_open_only_to_authorized_ports;
 
 use aws_sdk_ec2::Client;

@@ -1,0 +1,3 @@
+//! Fixers of AWS Config rules.
+
+pub mod mamori_config_recorder_enabled;

@@ -1,0 +1,3 @@
+//! Fixers of GuardDuty rules.
+
+pub mod guardduty_enabled_centralized;

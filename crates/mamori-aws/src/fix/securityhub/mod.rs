@@ -1,0 +1,3 @@
+//! Fixers of Security Hub rules.
+
+pub mod securityhub_enabled;
