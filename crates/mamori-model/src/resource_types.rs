@@ -31,6 +31,7 @@ pub const COLLECTED: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::Lambda::Function",
     "AWS::Organizations::Policy",
+    "AWS::RDS::DBCluster",
     "AWS::RDS::DBClusterSnapshot",
     "AWS::RDS::DBInstance",
     "AWS::RDS::DBSnapshot",

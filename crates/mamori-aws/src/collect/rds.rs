@@ -1,14 +1,17 @@
-//! RDS DB instances (`AWS::RDS::DBInstance`), DB snapshots (`AWS::RDS::DBSnapshot`) and DB
-//! cluster snapshots (`AWS::RDS::DBClusterSnapshot`), the snapshots with the attributes that
-//! say who may restore them.
+//! RDS DB instances (`AWS::RDS::DBInstance`), DB clusters (`AWS::RDS::DBCluster`: Aurora and
+//! Multi-AZ clusters, whose backup retention, deletion protection and encryption are the
+//! cluster's, not its members'), DB snapshots (`AWS::RDS::DBSnapshot`) and DB cluster snapshots
+//! (`AWS::RDS::DBClusterSnapshot`), the snapshots with the attributes that say who may restore
+//! them.
 //!
 //! Field names follow AWS Config's items for these types (`dBInstanceIdentifier`, `multiAZ`,
-//! `dbiResourceId`), and an instance's `resourceId` is its `dbiResourceId` as in AWS Config.
+//! `dbiResourceId`), and an instance's `resourceId` is its `dbiResourceId` as in AWS Config (a
+//! cluster's its `dbClusterResourceId`).
 
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::{DbClusterSnapshot, DbInstance, DbSnapshot, Tag};
-use futures_util::future::{join3, join_all};
+use aws_sdk_rds::types::{DbCluster, DbClusterSnapshot, DbInstance, DbSnapshot, Tag};
+use futures_util::future::{join4, join_all};
 use mamori_model::ConfigItem;
 use serde_json::{json, Value};
 
@@ -17,16 +20,18 @@ use super::{iso_or_null, CollectFuture, Cx};
 use crate::client;
 
 const INSTANCE_TYPE: &str = "AWS::RDS::DBInstance";
+const CLUSTER_TYPE: &str = "AWS::RDS::DBCluster";
 const SNAPSHOT_TYPE: &str = "AWS::RDS::DBSnapshot";
 const CLUSTER_SNAPSHOT_TYPE: &str = "AWS::RDS::DBClusterSnapshot";
 
 pub(crate) const COLLECTOR: Collector = Collector {
     name: "rds",
     placement: Placement::Regional,
-    resource_types: &[INSTANCE_TYPE, SNAPSHOT_TYPE, CLUSTER_SNAPSHOT_TYPE],
+    resource_types: &[INSTANCE_TYPE, CLUSTER_TYPE, SNAPSHOT_TYPE, CLUSTER_SNAPSHOT_TYPE],
     account_fields: &[],
     actions: &[
         "rds:DescribeDBInstances",
+        "rds:DescribeDBClusters",
         "rds:DescribeDBSnapshots",
         "rds:DescribeDBSnapshotAttributes",
         "rds:DescribeDBClusterSnapshots",
@@ -45,7 +50,7 @@ fn run(cx: &Cx) -> CollectFuture<'_> {
 
 async fn collect(cx: &Cx) {
     let rds = client!(cx, aws_sdk_rds);
-    join3(instances(cx, &rds), snapshots(cx, &rds), cluster_snapshots(cx, &rds)).await;
+    join4(instances(cx, &rds), clusters(cx, &rds), snapshots(cx, &rds), cluster_snapshots(cx, &rds)).await;
 }
 
 async fn instances(cx: &Cx, rds: &aws_sdk_rds::Client) {
@@ -118,6 +123,65 @@ fn instance_configuration(i: &DbInstance) -> Value {
         "enabledCloudwatchLogsExports": i.enabled_cloudwatch_logs_exports(),
         "deletionProtection": i.deletion_protection(),
         "networkType": i.network_type(),
+    })
+}
+
+async fn clusters(cx: &Cx, rds: &aws_sdk_rds::Client) {
+    let pages = match cx.pages("rds", rds.describe_db_clusters().into_paginator().send()).await {
+        Ok(pages) => pages,
+        Err(err) => return cx.list_failed(CLUSTER_TYPE, "DescribeDBClusters", &err),
+    };
+    for cluster in pages.iter().flat_map(|page| page.db_clusters()) {
+        let Some(name) = cluster.db_cluster_identifier() else { continue };
+        let mut item = cx.item(CLUSTER_TYPE, cluster.db_cluster_resource_id().unwrap_or(name));
+        item.resource_name = Some(name.to_owned());
+        item.arn = cluster.db_cluster_arn().map(str::to_owned);
+        item.tags = tags(cluster.tag_list());
+        item.configuration = cluster_configuration(cluster);
+        cx.emit(item);
+    }
+}
+
+fn cluster_configuration(c: &DbCluster) -> Value {
+    json!({
+        "dBClusterIdentifier": c.db_cluster_identifier(),
+        "dbClusterResourceId": c.db_cluster_resource_id(),
+        "dBClusterArn": c.db_cluster_arn(),
+        "engine": c.engine(),
+        "engineMode": c.engine_mode(),
+        "engineVersion": c.engine_version(),
+        "status": c.status(),
+        "masterUsername": c.master_username(),
+        "databaseName": c.database_name(),
+        "port": c.port(),
+        "endpoint": c.endpoint(),
+        "readerEndpoint": c.reader_endpoint(),
+        "multiAZ": c.multi_az(),
+        "availabilityZones": c.availability_zones(),
+        "dBSubnetGroup": c.db_subnet_group(),
+        "vpcSecurityGroups": c.vpc_security_groups().iter().map(|g| json!({
+            "vpcSecurityGroupId": g.vpc_security_group_id(),
+            "status": g.status(),
+        })).collect::<Vec<_>>(),
+        "dBClusterMembers": c.db_cluster_members().iter().map(|m| json!({
+            "dBInstanceIdentifier": m.db_instance_identifier(),
+            "isClusterWriter": m.is_cluster_writer(),
+        })).collect::<Vec<_>>(),
+        "backupRetentionPeriod": c.backup_retention_period(),
+        "preferredBackupWindow": c.preferred_backup_window(),
+        "preferredMaintenanceWindow": c.preferred_maintenance_window(),
+        "clusterCreateTime": iso_or_null(c.cluster_create_time()),
+        "storageEncrypted": c.storage_encrypted(),
+        "kmsKeyId": c.kms_key_id(),
+        "deletionProtection": c.deletion_protection(),
+        "iAMDatabaseAuthenticationEnabled": c.iam_database_authentication_enabled(),
+        "enabledCloudwatchLogsExports": c.enabled_cloudwatch_logs_exports(),
+        "copyTagsToSnapshot": c.copy_tags_to_snapshot(),
+        "autoMinorVersionUpgrade": c.auto_minor_version_upgrade(),
+        "publiclyAccessible": c.publicly_accessible(),
+        "httpEndpointEnabled": c.http_endpoint_enabled(),
+        "activityStreamStatus": c.activity_stream_status().map(|s| s.as_str()),
+        "backtrackWindow": c.backtrack_window(),
     })
 }
 

@@ -1,4 +1,4 @@
-//! RDS collector against moto: a well-configured instance and a careless one, manual DB
+//! RDS collector against moto: a well-configured instance and a careless one, an Aurora cluster, manual DB
 //! snapshots kept private, shared with one account and made public, and DB cluster snapshots
 //! private and public, read back and judged by the six RDS rules. moto also takes an automated
 //! snapshot of every new instance and cluster (`rds:…`), which the rules pass without
@@ -146,6 +146,17 @@ async fn instances_and_snapshots_reach_the_rules() {
         assert_eq!(statuses(&found), expected(Status::Pass, Status::Fail), "{rule}: {found:?}");
     }
 
+    // The Aurora cluster: named by its resource id as in AWS Config, with the settings its
+    // members do not carry (retention, deletion protection are the cluster's).
+    let clusters = collected.of_type("AWS::RDS::DBCluster");
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    let cluster = clusters[0];
+    assert_eq!(cluster.resource_name.as_deref(), Some("aurora-prod"));
+    assert_eq!(json!(cluster.resource_id), cluster.configuration["dbClusterResourceId"]);
+    assert_eq!(cluster.configuration["engine"], json!("aurora-postgresql"));
+    assert!(cluster.configuration["backupRetentionPeriod"].is_number(), "{:?}", cluster.configuration);
+    assert!(cluster.arn.as_deref().is_some_and(|arn| arn.ends_with(":cluster:aurora-prod")), "{:?}", cluster.arn);
+
     let snapshot =
         collected.of_type("AWS::RDS::DBSnapshot").into_iter().find(|s| s.resource_id == "orders-for-dr").unwrap();
     assert_eq!(
@@ -173,7 +184,7 @@ async fn instances_and_snapshots_reach_the_rules() {
     assert!(automated.iter().all(|(_, status, message)| *status == Status::Pass && message.contains("automated")));
 
     let stats = collected.summary.services["rds"];
-    assert!(stats.calls >= 6 + 5 && stats.errors == 0, "{stats:?}");
+    assert!(stats.calls >= 8 + 5 && stats.errors == 0, "{stats:?}");
     assert!(stats.attempts >= stats.calls, "attempts are counted under the same service name: {stats:?}");
 }
 
@@ -185,16 +196,22 @@ async fn refused_calls_become_errors() {
     let proxy = FaultProxy::in_front_of(&server)
         .rule(FaultRule::operation("rds", "DescribeDBSnapshotAttributes").containing("orders-public"))
         .rule(FaultRule::operation("rds", "DescribeDBClusterSnapshots"))
+        .rule(FaultRule::operation("rds", "DescribeDBClusters"))
         .start()
         .unwrap();
     let collected = common::collect_current(&proxy.sdk_config().await, &["rds"], &["us-east-1"]).await;
 
-    // The cluster snapshot list refused is a record; the instances and DB snapshots are read.
-    let errors = collected.of_type("Mamori::Collection::Error");
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!(errors[0].configuration["resourceType"], json!("AWS::RDS::DBClusterSnapshot"));
-    assert_eq!(errors[0].configuration["operation"], json!("DescribeDBClusterSnapshots"));
+    // The refused cluster and cluster snapshot lists are records; the instances and DB snapshots
+    // are read.
+    let mut errors = collected.of_type("Mamori::Collection::Error");
+    errors.sort_by_key(|e| e.configuration["operation"].to_string());
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].configuration["resourceType"], json!("AWS::RDS::DBCluster"));
+    assert_eq!(errors[0].configuration["operation"], json!("DescribeDBClusters"));
+    assert_eq!(errors[1].configuration["resourceType"], json!("AWS::RDS::DBClusterSnapshot"));
+    assert_eq!(errors[1].configuration["operation"], json!("DescribeDBClusterSnapshots"));
     assert!(collected.of_type("AWS::RDS::DBClusterSnapshot").is_empty());
+    assert!(collected.of_type("AWS::RDS::DBCluster").is_empty());
     assert_eq!(collected.of_type("AWS::RDS::DBInstance").len(), 2);
 
     let refused =
@@ -237,5 +254,6 @@ async fn rds_needs_only_its_listed_actions() {
     assert_eq!(collected.of_type("AWS::RDS::DBInstance").len(), 2);
     assert_eq!(collected.of_type("AWS::RDS::DBSnapshot").len(), 5);
     assert_eq!(collected.of_type("AWS::RDS::DBClusterSnapshot").len(), 3);
+    assert_eq!(collected.of_type("AWS::RDS::DBCluster").len(), 1);
     assert_eq!(collected.summary.services["rds"].errors, 0);
 }
