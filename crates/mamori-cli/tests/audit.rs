@@ -6,20 +6,30 @@
 //! fault-injecting proxy (throttling, 5xx, slow answers; an API that always fails; a role that
 //! cannot be assumed). Seeding takes a while, so the scenarios share one organization within a
 //! test.
+//!
+//! Seeding and audits go through the test kit's corrected front, the setup of the demo: moto's
+//! GetBucketVersioning answer is corrected, and the front stands in for the operations moto
+//! lacks, IAM Access Analyzer (CreateAnalyzer, ListAnalyzers) and Detective (CreateGraph,
+//! ListGraphs, CreateMembers, AcceptInvitation, ListInvitations). Every proxy of a test shares
+//! one set of stand-ins, so what the seeding created is what each audit reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use mamori_demo::{Seeded, Spec};
 use mamori_testkit::proxy::{FaultProxy, FaultRule};
+use mamori_testkit::standin::{self, StandIn};
 use mamori_testkit::MotoServer;
 use serde_json::Value;
 
 const REGIONS: &str = "us-east-1,eu-west-1";
-/// Rules whose service moto does not emulate (Access Analyzer, Detective answer 500): they
-/// report ERROR in every account-region, which is the correct behaviour for an unreadable API.
+/// Rules whose service moto lacks (Access Analyzer, Detective): read from moto directly, as
+/// the least-privilege test must (the front does not sign as moto checks), they report ERROR
+/// in every account-region, the correct verdict for an unreadable API.
 const UNEMULATED: &[&str] = &["iam-external-access-analyzer-enabled", "mamori-detective-enabled"];
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,10 +63,11 @@ impl Audit {
     }
 }
 
-fn seed(server: &MotoServer, members: usize) -> Seeded {
+/// Seeds through `front` (the corrected front of the emulator).
+fn seed(front: &FaultProxy, members: usize) -> Seeded {
     let runtime = mamori_aws::runtime().unwrap();
     runtime.block_on(async {
-        let config = server.sdk_config().await;
+        let config = front.sdk_config().await;
         let spec =
             Spec { member_accounts: members, regions: REGIONS.split(',').map(str::to_owned).collect(), seed: 11 };
         mamori_demo::seed(&config, &spec).await.expect("seeding the demo organization")
@@ -79,7 +90,7 @@ fn audit_with(endpoint: &str, extra: &[&str], setup: impl FnOnce(&mut Command)) 
         .args(["audit", "--endpoint-url", endpoint, "--accounts", "organizations"])
         .args(["--role-name", "OrganizationAccountAccessRole", "--no-progress"])
         .args(if extra.contains(&"--regions") { &[][..] } else { &["--regions", REGIONS][..] })
-        // The emulator answers 500 for Access Analyzer and Detective: keep those retries short.
+        // Injected faults are retried: keep the waits short.
         .args(["--retry-backoff-ms", "20"])
         .args(["--format", "json", "--output"])
         .arg(&report)
@@ -118,16 +129,10 @@ fn audit_with(endpoint: &str, extra: &[&str], setup: impl FnOnce(&mut Command)) 
     Audit { code, stderr, findings, run }
 }
 
-/// A proxy in front of the emulator that only fixes what moto 5.2.5 answers in a shape the
-/// AWS SDK for Rust rejects: S3 GetBucketVersioning with a `GetBucketVersioningResponse` root
-/// element (AWS: `VersioningConfiguration`). Without it every bucket's versioning would be
-/// unreadable (ERROR). Faults are added on top of it.
-fn emulator_proxy(server: &MotoServer) -> mamori_testkit::proxy::FaultProxyBuilder {
-    FaultProxy::in_front_of(server).rewrite_response(
-        |req| req.service() == Some("s3") && req.method() == "GET" && req.target().contains("versioning"),
-        "GetBucketVersioningResponse",
-        "VersioningConfiguration",
-    )
+/// The corrected front of the emulator with the test's `stand_ins` (the demo's setup, see
+/// `mamori_testkit::front`); faults are added on top of it.
+fn emulator_proxy(server: &MotoServer, stand_ins: &[Arc<dyn StandIn>]) -> mamori_testkit::proxy::FaultProxyBuilder {
+    FaultProxy::in_front_of(server).corrected(stand_ins)
 }
 
 fn read_json(path: &Path) -> Value {
@@ -145,7 +150,9 @@ fn example_policies() -> (String, mamori_policy::PolicySet) {
 #[test]
 fn live_audit_of_a_seeded_organization() {
     let Some(server) = MotoServer::start() else { return };
-    let seeded = seed(&server, 3);
+    let stand_ins = standin::standard();
+    let compatible = emulator_proxy(&server, &stand_ins).start().unwrap();
+    let seeded = seed(&compatible, 3);
     // Every audit of this test runs the built-in rules and the example policies.
     let (policy_dir, policies) = example_policies();
     let policy_rules = policies.rules();
@@ -154,7 +161,6 @@ fn live_audit_of_a_seeded_organization() {
         audit(endpoint, &args)
     };
     let rules_or_policies_reading = |resource_type: &str| rules_reading_in(resource_type, &policy_rules);
-    let compatible = emulator_proxy(&server).start().unwrap();
     let clean = audit_with_policies(&compatible.endpoint_url(), &[]);
 
     // Every planted expectation holds, in its account and scope.
@@ -198,10 +204,15 @@ fn live_audit_of_a_seeded_organization() {
     assert_eq!(skipped.iter().map(|a| a["id"].as_str().unwrap()).collect::<Vec<_>>(), closed);
     assert!(skipped.iter().all(|a| a["reason"].as_str().unwrap().starts_with("account is ")));
 
-    // Nothing is ERROR but what the emulator cannot answer.
-    let errors: BTreeSet<&str> =
-        clean.findings.iter().filter(|f| f.status == "ERROR").map(|f| f.rule.as_str()).collect();
-    assert!(errors.iter().all(|rule| UNEMULATED.contains(rule)), "unexpected ERROR findings: {errors:?}");
+    // Through the corrected front nothing is ERROR: the organization plants none.
+    let errors: Vec<&Finding> = clean.findings.iter().filter(|f| f.status == "ERROR").collect();
+    assert!(errors.is_empty(), "ERROR findings: {errors:#?}");
+    // The services the front stands in for were judged both ways.
+    for rule in UNEMULATED {
+        let statuses: BTreeSet<&str> =
+            clean.findings.iter().filter(|f| f.rule == *rule).map(|f| f.status.as_str()).collect();
+        assert_eq!(statuses, BTreeSet::from(["FAIL", "PASS"]), "{rule}");
+    }
     assert_eq!(clean.code, 0, "no --fail-on given: exit 0");
 
     // A region list limits the regional collection; global resources are still read (S3
@@ -218,7 +229,7 @@ fn live_audit_of_a_seeded_organization() {
     assert!(one_region.findings.iter().any(|f| f.region == "global"));
 
     // Throttling, 5xx and slow answers change nothing once retried.
-    let proxy = emulator_proxy(&server)
+    let proxy = emulator_proxy(&server, &stand_ins)
         .seed(3)
         // Moderate shares: the SDK's retry budget (a token bucket per client) is meant for
         // incidents, not for a service failing a quarter of all calls.
@@ -231,17 +242,8 @@ fn live_audit_of_a_seeded_organization() {
     // loaded machine slows the emulator; this scenario is about retries, not deadlines.
     let faulty = audit_with_policies(&proxy.endpoint_url(), &["--max-attempts", "10", "--call-timeout", "300"]);
     assert!(proxy.stats().faults() > 20, "the proxy injected too few faults: {:?}", proxy.stats());
-    // Identical findings; for the rules whose API the emulator lacks only the status is
-    // compared, since their message quotes the last failed attempt (an injected throttle or
-    // the emulator's 500).
-    let comparable = |audit: &Audit| -> Vec<Finding> {
-        let mut findings = audit.findings.clone();
-        for f in findings.iter_mut().filter(|f| UNEMULATED.contains(&f.rule.as_str())) {
-            f.message.clear();
-        }
-        findings
-    };
-    assert_eq!(comparable(&faulty), comparable(&clean), "{}", faulty.stderr);
+    // Identical findings, the stood-in services' included.
+    assert_eq!(faulty.findings, clean.findings, "{}", faulty.stderr);
     let retries: u64 = faulty.run["services"]
         .as_object()
         .unwrap()
@@ -253,7 +255,10 @@ fn live_audit_of_a_seeded_organization() {
 
     // One API that always fails: exactly the rules reading its resource type report ERROR in
     // every account-region, and nothing else changes.
-    let proxy = emulator_proxy(&server).rule(FaultRule::operation("ec2", "DescribeSecurityGroups")).start().unwrap();
+    let proxy = emulator_proxy(&server, &stand_ins)
+        .rule(FaultRule::operation("ec2", "DescribeSecurityGroups"))
+        .start()
+        .unwrap();
     let denied = audit_with_policies(&proxy.endpoint_url(), &[]);
     let reads_groups = rules_or_policies_reading("AWS::EC2::SecurityGroup");
     for (key, (status, message)) in denied.by_key() {
@@ -282,8 +287,10 @@ fn live_audit_of_a_seeded_organization() {
     // A role that cannot be assumed: that account is ERROR for every rule, the others unchanged.
     let victim = seeded.accounts.iter().find(|a| a.status == "ACTIVE" && !a.management).unwrap();
     let role_arn = format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", victim.id);
-    let proxy =
-        emulator_proxy(&server).rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn)).start().unwrap();
+    let proxy = emulator_proxy(&server, &stand_ins)
+        .rule(FaultRule::operation("sts", "AssumeRole").containing(&role_arn))
+        .start()
+        .unwrap();
     let locked = audit_with_policies(&proxy.endpoint_url(), &[]);
     assert!(locked.stderr.contains(&victim.id) && locked.stderr.contains("AccessDenied"), "{}", locked.stderr);
     let victim_findings: Vec<&Finding> = locked.findings.iter().filter(|f| f.account == victim.id).collect();
@@ -318,7 +325,8 @@ fn rules_reading_in(resource_type: &str, extra: &[&'static dyn mamori_rules::Rul
 #[test]
 fn least_privilege_policy_is_enough() {
     let Some(server) = MotoServer::start() else { return };
-    let seeded = seed(&server, 1);
+    // Seeded through the front (the seeder creates analyzers and graphs); audited directly.
+    let seeded = seed(&FaultProxy::front_of(&server).start().unwrap(), 1);
     let policy = Command::new(env!("CARGO_BIN_EXE_mamori")).args(["iam-policy", "--discovery"]).output().unwrap();
     assert!(policy.status.success());
     let role_policy = Command::new(env!("CARGO_BIN_EXE_mamori")).args(["iam-policy"]).output().unwrap();
@@ -499,8 +507,8 @@ fn two_audits_notify_each_owner_of_exactly_their_changes() {
     use mamori_testkit::webhook::{Recorder, Reply};
 
     let Some(server) = MotoServer::start() else { return };
-    let seeded = seed(&server, 2);
-    let proxy = emulator_proxy(&server).start().unwrap();
+    let proxy = FaultProxy::front_of(&server).start().unwrap();
+    let seeded = seed(&proxy, 2);
     let endpoint = proxy.endpoint_url();
     let members: Vec<&str> =
         seeded.accounts.iter().filter(|a| a.status == "ACTIVE" && !a.management).map(|a| a.id.as_str()).collect();

@@ -1,4 +1,10 @@
-//! `mamori-demo`: seeds the demo organization into an emulator and prints what it planted.
+//! `mamori-demo`: runs the demo's emulator, seeds the demo organization into it and prints
+//! what it planted.
+//!
+//! `mamori-demo emulator [--moto-server PATH]` starts moto behind the corrected front of
+//! `mamori-testkit` (moto's wrong answers corrected, the services it lacks stood in for),
+//! prints the front's endpoint on one line of standard output, and runs until its standard
+//! input closes, then stops both.
 //!
 //! `mamori-demo seed --endpoint-url http://127.0.0.1:5000 [--members 40] [--regions a,b,c]
 //! [--seed S] [--summary FILE]` acts as the management account with the credentials of the
@@ -31,6 +37,19 @@ struct Cli {
 enum Command {
     /// Create the organization, its accounts and their resources, and print a summary.
     Seed(SeedArgs),
+    /// Run moto behind the corrected front; print the endpoint, stop when standard input closes.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(clap::Args)]
+struct EmulatorArgs {
+    /// The `moto_server` executable (moto 5.2.5, from scripts/setup-emulator).
+    #[arg(long, env = "MAMORI_MOTO_SERVER")]
+    moto_server: Option<PathBuf>,
+    /// Put the front before a moto already running at this loopback URL
+    /// (`http://127.0.0.1:PORT`) instead of starting one.
+    #[arg(long, conflicts_with = "moto_server")]
+    upstream: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -59,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Seed(args) => run_seed(args),
+        Command::Emulator(args) => run_emulator(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,6 +87,48 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    // Either moto and its front, or a front before a running moto; dropped at the end.
+    let (endpoint, running): (String, Box<dyn std::any::Any>) = match &args.upstream {
+        Some(url) => {
+            let upstream = loopback_address(url)?;
+            let stand_ins = mamori_testkit::standin::standard();
+            let proxy = mamori_testkit::FaultProxy::builder(upstream)
+                .corrected(&stand_ins)
+                .start()
+                .context("cannot start the corrected front")?;
+            (proxy.endpoint_url(), Box::new(proxy))
+        }
+        None => {
+            let moto_server = args.moto_server.clone().unwrap_or_else(mamori_testkit::moto_server_path);
+            let front = mamori_testkit::front::Front::start(&moto_server).context("cannot start the demo emulator")?;
+            (front.endpoint_url(), Box::new(front))
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{endpoint}").and_then(|()| stdout.flush()).context("cannot print the endpoint")?;
+    // The caller holds our standard input: when it exits or closes it, the emulator goes too
+    // (dropping the front stops the proxy and moto), even if it could not signal us.
+    let mut sink = [0u8; 256];
+    let mut stdin = std::io::stdin().lock();
+    while stdin.read(&mut sink).is_ok_and(|n| n > 0) {}
+    drop(running);
+    Ok(())
+}
+
+/// `http://127.0.0.1:PORT` as a socket address (the proxy itself refuses non-loopback ones).
+fn loopback_address(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let authority = url.strip_prefix("http://").unwrap_or(url).trim_end_matches('/');
+    let address: std::net::SocketAddr = authority
+        .parse()
+        .with_context(|| format!("--upstream `{url}` is not an address like http://127.0.0.1:5000"))?;
+    if !address.ip().is_loopback() {
+        bail!("--upstream `{url}` is not a loopback address: the demo talks only to an emulator on this machine");
+    }
+    Ok(address)
 }
 
 fn run_seed(args: SeedArgs) -> anyhow::Result<()> {

@@ -334,6 +334,37 @@ pub enum Detector {
     Absent,
 }
 
+/// The IAM Access Analyzer analyzers of an account in a region (a service moto lacks: the
+/// corrected emulator front of `mamori-testkit` stands in for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalyzerPlan {
+    /// An account analyzer of external access, `external-access`.
+    External,
+    /// Only an unused-access analyzer, `unused-access`, which watches no external access.
+    UnusedOnly,
+    Absent,
+}
+
+/// The account's place in Amazon Detective in a region (a service moto lacks: the corrected
+/// emulator front stands in for it). Memberships are in the management account's graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectivePlan {
+    /// The account administers its own behaviour graph.
+    Owned,
+    /// Invited to the management account's graph, invitation accepted.
+    Member,
+    /// Invited to the management account's graph, invitation never accepted: no data flows.
+    Invited,
+    Absent,
+}
+
+impl DetectivePlan {
+    /// Whether the management account must administer a graph in the region for this plan.
+    pub fn needs_management_graph(self) -> bool {
+        matches!(self, DetectivePlan::Member | DetectivePlan::Invited)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Database {
     pub encrypted: bool,
@@ -393,6 +424,8 @@ pub struct RegionPlan {
     pub database: Option<Database>,
     pub load_balancer: Option<LoadBalancer>,
     pub functions: Vec<Function>,
+    pub access_analyzer: AnalyzerPlan,
+    pub detective: DetectivePlan,
 }
 
 /// Feature groups: each has a forced-compliant and a forced-non-compliant slot.
@@ -427,6 +460,8 @@ enum Group {
     BucketTags,
     BackupAgent,
     SshExempt,
+    AccessAnalyzer,
+    Detective,
 }
 
 /// Where one account (global choices) or one account and region (regional choices) sits among
@@ -507,7 +542,7 @@ pub fn plan(spec: &Spec) -> Result<Plan, Error> {
                         let slot =
                             Slot { index: position * spec.regions.len() + r, count: active.len() * spec.regions.len() };
                         let mut rng = Rng::derive(spec.seed, stream(index, REGION_STREAM + r as u64));
-                        plan_region(&mut rng, &slot, region, r == 0)
+                        plan_region(&mut rng, &slot, region, r == 0, index == 0)
                     })
                     .collect();
                 (global, regions)
@@ -524,6 +559,22 @@ pub fn plan(spec: &Spec) -> Result<Plan, Error> {
             regions,
             bucket_prefix,
         });
+    }
+    // Members join the management account's Detective graph where it has one. Where it has
+    // none, a planned member owns a graph and a planned invitation is no graph: the verdicts,
+    // hence the coverage of the forced slots, stay as planned.
+    for r in 0..spec.regions.len() {
+        let administered = accounts.first().and_then(|a| a.regions.get(r)).map(|p| p.detective);
+        if administered == Some(DetectivePlan::Owned) {
+            continue;
+        }
+        for region in accounts.iter_mut().skip(1).filter_map(|a| a.regions.get_mut(r)) {
+            region.detective = match region.detective {
+                DetectivePlan::Member => DetectivePlan::Owned,
+                DetectivePlan::Invited => DetectivePlan::Absent,
+                other => other,
+            };
+        }
     }
     Ok(Plan { spec: spec.clone(), protective_scp_on_root, accounts, tag })
 }
@@ -657,7 +708,7 @@ fn empty_global() -> GlobalPlan {
     }
 }
 
-fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPlan {
+fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool, management: bool) -> RegionPlan {
     let mut open_groups = match slot.forced(Group::OpenGroups) {
         Some(true) => Vec::new(),
         Some(false) => vec![OpenGroup::Ssh, OpenGroup::RdpV6, OpenGroup::Web],
@@ -729,6 +780,34 @@ fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPl
     if present(rng, slot.forced(Group::SshExempt), 0.3) {
         open_groups.push(OpenGroup::SshExempt);
     }
+    let access_analyzer = match slot.forced(Group::AccessAnalyzer) {
+        Some(true) => AnalyzerPlan::External,
+        Some(false) => AnalyzerPlan::Absent,
+        None => match rng.below(10) {
+            0..=5 => AnalyzerPlan::External,
+            6..=7 => AnalyzerPlan::UnusedOnly,
+            _ => AnalyzerPlan::Absent,
+        },
+    };
+    let drawn = rng.below(10);
+    let detective = match slot.forced(Group::Detective) {
+        Some(true) => DetectivePlan::Owned,
+        Some(false) => DetectivePlan::Absent,
+        // The management account is nobody's member: it owns a graph or has none.
+        None if management => {
+            if drawn < 6 {
+                DetectivePlan::Owned
+            } else {
+                DetectivePlan::Absent
+            }
+        }
+        None => match drawn {
+            0..=1 => DetectivePlan::Owned,
+            2..=5 => DetectivePlan::Member,
+            6..=7 => DetectivePlan::Invited,
+            _ => DetectivePlan::Absent,
+        },
+    };
     RegionPlan {
         region: region.to_owned(),
         home,
@@ -746,6 +825,8 @@ fn plan_region(rng: &mut Rng, slot: &Slot, region: &str, home: bool) -> RegionPl
         database,
         load_balancer,
         functions,
+        access_analyzer,
+        detective,
     }
 }
 
@@ -1174,6 +1255,19 @@ impl Plan {
         e.add(scope, "guardduty-enabled-centralized", ACCOUNT_TYPE, acct, None, pass, why);
         let why = if r.security_hub { "enabled" } else { "not enabled" };
         e.add(scope, "securityhub-enabled", ACCOUNT_TYPE, acct, None, r.security_hub, why);
+        let (pass, why) = match r.access_analyzer {
+            AnalyzerPlan::External => (true, "account analyzer external-access"),
+            AnalyzerPlan::UnusedOnly => (false, "only the unused-access analyzer, which watches no external access"),
+            AnalyzerPlan::Absent => (false, "no analyzer"),
+        };
+        e.add(scope, "iam-external-access-analyzer-enabled", ACCOUNT_TYPE, acct, None, pass, why);
+        let (pass, why) = match r.detective {
+            DetectivePlan::Owned => (true, "administers its own behaviour graph"),
+            DetectivePlan::Member => (true, "member of the management account's behaviour graph"),
+            DetectivePlan::Invited => (false, "invited to the management account's behaviour graph, never accepted"),
+            DetectivePlan::Absent => (false, "in no behaviour graph"),
+        };
+        e.add(scope, "mamori-detective-enabled", ACCOUNT_TYPE, acct, None, pass, why);
 
         let why = if r.flow_log { "flow log (ALL) to the logs bucket" } else { "no flow log" };
         e.add(scope, "vpc-flow-logs-enabled", VPC, "vpc/app", Some("app"), r.flow_log, why);
@@ -1355,6 +1449,26 @@ mod tests {
             let source = std::fs::read_to_string(format!("{examples}/{file}")).unwrap();
             assert!(source.contains(&format!("\"id\": \"{id}\"")), "{file} does not declare id {id}");
         }
+    }
+
+    #[test]
+    fn detective_members_join_only_where_the_management_account_has_a_graph() {
+        let mut kinds = BTreeSet::new();
+        for seed in [1, 7, 2024] {
+            let plan = plan(&Spec { seed, ..Spec::demo() }).unwrap();
+            for r in 0..plan.spec.regions.len() {
+                let management = plan.accounts[0].regions[r].detective;
+                assert!(!management.needs_management_graph(), "the management account is nobody's member");
+                for account in plan.accounts.iter().skip(1).filter(|a| !a.closed) {
+                    let planned = account.regions[r].detective;
+                    kinds.insert(format!("{planned:?}"));
+                    if planned.needs_management_graph() {
+                        assert_eq!(management, DetectivePlan::Owned, "seed {seed} {}: {planned:?}", account.name);
+                    }
+                }
+            }
+        }
+        assert_eq!(kinds.len(), 4, "every kind of Detective plan occurs: {kinds:?}");
     }
 
     #[test]

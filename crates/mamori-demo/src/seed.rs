@@ -23,8 +23,8 @@ use aws_credential_types::Credentials;
 use aws_sdk_sts::error::DisplayErrorContext;
 
 use crate::plan::{
-    self, AccountPlan, Database, Detector, Function, Instance, LoadBalancer, OpenGroup, PasswordPolicy, Plan, Recorder,
-    RegionPlan, TrailPlan, GLOBAL,
+    self, AccountPlan, AnalyzerPlan, Database, DetectivePlan, Detector, Function, Instance, LoadBalancer, OpenGroup,
+    PasswordPolicy, Plan, Recorder, RegionPlan, TrailPlan, GLOBAL,
 };
 use crate::{Error, Expectation, Seeded, SeededAccount, SeededScp, Spec};
 
@@ -108,6 +108,7 @@ pub async fn seed_with(config: &SdkConfig, spec: &Spec, limits: Limits) -> Resul
         let planter = joined.map_err(|err| Error::Task(err.to_string()))??;
         seeded.insert(planter.index, planter);
     }
+    join_detective_graphs(&plan, &seeded).await?;
 
     // What Organizations lists now: names, e-mails and statuses (the closed account's included).
     let orgs = aws_sdk_organizations::Client::new(&base);
@@ -170,6 +171,63 @@ pub async fn seed_with(config: &SdkConfig, spec: &Spec, limits: Limits) -> Resul
     })
 }
 
+/// Invites the members the plan puts in the management account's Detective graph of a region,
+/// and accepts the invitations of those planned as members (the others stay invited). Runs
+/// once every account is seeded: the graphs exist then.
+async fn join_detective_graphs(plan: &Plan, planters: &BTreeMap<usize, Planter>) -> Result<(), Error> {
+    let Some(management) = planters.get(&0) else { return Ok(()) };
+    for (r, region) in plan.spec.regions.iter().enumerate() {
+        let planned = |planter: &&Planter| planter.me().regions.get(r).map(|p| p.detective);
+        let invited: Vec<&Planter> = planters
+            .values()
+            .filter(|planter| !planter.me().is_management())
+            .filter(|planter| planned(planter).is_some_and(DetectivePlan::needs_management_graph))
+            .collect();
+        if invited.is_empty() {
+            continue;
+        }
+        let graph = management.graphs.get(region).ok_or_else(|| Error::Unrecorded {
+            account: management.me().name.clone(),
+            scope: region.clone(),
+            label: "detective graph".into(),
+        })?;
+        let detective = aws_sdk_detective::Client::new(&management.in_region(region));
+        // CreateMembers takes at most 50 accounts a call.
+        for chunk in invited.chunks(50) {
+            let accounts = chunk
+                .iter()
+                .map(|planter| {
+                    let account = aws_sdk_detective::types::Account::builder()
+                        .account_id(&planter.account_id)
+                        .email_address(&planter.me().email)
+                        .build();
+                    built("detective Account", account)
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            let request = detective.create_members().graph_arn(graph).set_accounts(Some(accounts)).send();
+            let created = management.call(region, "detective:CreateMembers", request).await?;
+            if let Some(refused) = created.unprocessed_accounts().first() {
+                return Err(Error::Api {
+                    account: management.account_id.clone(),
+                    region: region.clone(),
+                    operation: "detective:CreateMembers",
+                    message: format!(
+                        "account {} not invited: {}",
+                        refused.account_id().unwrap_or("?"),
+                        refused.reason().unwrap_or("no reason given")
+                    ),
+                });
+            }
+        }
+        for member in invited.iter().copied().filter(|planter| planned(planter) == Some(DetectivePlan::Member)) {
+            let detective = aws_sdk_detective::Client::new(&member.in_region(region));
+            let request = detective.accept_invitation().graph_arn(graph).send();
+            member.call(region, "detective:AcceptInvitation", request).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses anything but an emulator on a loopback address.
 fn check_endpoint(config: &SdkConfig) -> Result<(), Error> {
     let url = config.endpoint_url().ok_or(Error::NoEndpoint)?;
@@ -228,6 +286,8 @@ struct Planter {
     ids: BTreeMap<(String, String), (String, String)>,
     /// ARNs the account's resources refer to each other by.
     data_keys: BTreeMap<String, String>,
+    /// The ARN of the Detective graph the account administers, by region.
+    graphs: BTreeMap<String, String>,
 }
 
 impl Planter {
@@ -241,6 +301,7 @@ impl Planter {
             calls,
             ids: BTreeMap::new(),
             data_keys: BTreeMap::new(),
+            graphs: BTreeMap::new(),
         }
     }
 
@@ -963,6 +1024,13 @@ impl Planter {
             let request = hub.enable_security_hub().enable_default_standards(false).send();
             self.call(region, "securityhub:EnableSecurityHub", request).await?;
         }
+        self.access_analyzer(&config, region, r.access_analyzer).await?;
+        if r.detective == DetectivePlan::Owned {
+            let detective = aws_sdk_detective::Client::new(&config);
+            let created = self.call(region, "detective:CreateGraph", detective.create_graph().send()).await?;
+            let arn = created.graph_arn().ok_or_else(|| self.missing(region, "CreateGraph", "GraphArn"))?;
+            self.graphs.insert(region.to_owned(), arn.to_owned());
+        }
         if let Some(database) = r.database {
             self.database(&config, region, database, &data_key).await?;
         }
@@ -972,6 +1040,20 @@ impl Planter {
         for function in &r.functions {
             self.function(&config, region, *function).await?;
         }
+        Ok(())
+    }
+
+    /// The planned IAM Access Analyzer analyzer, if any.
+    async fn access_analyzer(&self, config: &SdkConfig, region: &str, plan: AnalyzerPlan) -> Result<(), Error> {
+        use aws_sdk_accessanalyzer::types::Type;
+        let (name, kind) = match plan {
+            AnalyzerPlan::External => ("external-access", Type::Account),
+            AnalyzerPlan::UnusedOnly => ("unused-access", Type::AccountUnusedAccess),
+            AnalyzerPlan::Absent => return Ok(()),
+        };
+        let analyzer = aws_sdk_accessanalyzer::Client::new(config);
+        let request = analyzer.create_analyzer().analyzer_name(name).r#type(kind).send();
+        self.call(region, "access-analyzer:CreateAnalyzer", request).await?;
         Ok(())
     }
 

@@ -1,6 +1,10 @@
 //! Seeds a small organization (3 members, 2 regions) into a real moto server and checks through
 //! the SDK that the accounts and the planted resources exist with the planted settings, that the
 //! same seed plants the same expectations, and that the seeder refuses what it must refuse.
+//!
+//! The emulator is reached through the test kit's corrected front, as in the demo: moto lacks
+//! IAM Access Analyzer and Detective, so the front stands in for CreateAnalyzer, ListAnalyzers,
+//! CreateGraph, ListGraphs, CreateMembers, AcceptInvitation and ListInvitations.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +15,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use mamori_demo::plan::{SG_POLICY, TAG_POLICY};
 use mamori_demo::{seed, Error, Expectation, Seeded, SeededAccount, Spec};
 use mamori_model::Status;
-use mamori_testkit::MotoServer;
+use mamori_testkit::{FaultProxy, MotoServer};
 
 fn small() -> Spec {
     Spec { member_accounts: 3, regions: vec!["us-east-1".into(), "eu-west-1".into()], seed: 7 }
@@ -47,7 +51,8 @@ fn by_label<'a>(account: &'a SeededAccount, scope: &str, rule: &str) -> BTreeMap
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeds_accounts_and_resources_as_planned() {
     let Some(server) = MotoServer::start() else { return };
-    let config = server.sdk_config().await;
+    let front = FaultProxy::front_of(&server).start().unwrap();
+    let config = front.sdk_config().await;
     let seeded = seed(&config, &small()).await.expect("seeding succeeds");
 
     // The summary survives JSON.
@@ -138,17 +143,9 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
     // S3 in the home region: versioning and bucket policies as planted.
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&global).force_path_style(true).build());
     for (_, e) in by_label(account, home, "s3-bucket-versioning-enabled") {
-        let enabled = match s3.get_bucket_versioning().bucket(&e.resource_id).send().await {
-            Ok(versioning) => versioning.status() == Some(&aws_sdk_s3::types::BucketVersioningStatus::Enabled),
-            // moto 5.2.5 names the root element `GetBucketVersioningResponse` where S3 writes
-            // `VersioningConfiguration`, which the SDK rejects: read the answer's body instead.
-            Err(err) => {
-                let body = err.raw_response().and_then(|r| r.body().bytes()).expect("moto answered with a body");
-                let body = String::from_utf8_lossy(body);
-                assert!(body.contains("<GetBucketVersioningResponse"), "unexpected answer: {body}");
-                body.contains("<Status>Enabled</Status>")
-            }
-        };
+        // Readable through the front, which corrects moto's root element.
+        let versioning = s3.get_bucket_versioning().bucket(&e.resource_id).send().await.unwrap();
+        let enabled = versioning.status() == Some(&aws_sdk_s3::types::BucketVersioningStatus::Enabled);
         assert_eq!(enabled, e.expected == Status::Pass, "versioning of {}", e.resource_id);
     }
     for (_, e) in by_label(account, home, "s3-bucket-public-read-prohibited") {
@@ -243,6 +240,33 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
         let planted = by_label(account, region, "guardduty-enabled-centralized")["account"];
         assert_eq!(enabled, planted.expected == Status::Pass, "{} {region} GuardDuty", account.name);
 
+        // Access Analyzer and Detective (stood in for by the front).
+        let analyzers = aws_sdk_accessanalyzer::Client::new(&regional).list_analyzers().send().await.unwrap();
+        let external =
+            analyzers.analyzers().iter().any(|a| a.r#type() == &aws_sdk_accessanalyzer::types::Type::Account);
+        let planted = by_label(account, region, "iam-external-access-analyzer-enabled")["account"];
+        assert_eq!(external, planted.expected == Status::Pass, "{} {region} analyzers: {analyzers:?}", account.name);
+        let detective = aws_sdk_detective::Client::new(&regional);
+        let graphs = detective.list_graphs().send().await.unwrap();
+        let invitations = detective.list_invitations().send().await.unwrap();
+        let enabled = invitations
+            .invitations()
+            .iter()
+            .any(|m| m.status() == Some(&aws_sdk_detective::types::MemberStatus::Enabled));
+        let planted = by_label(account, region, "mamori-detective-enabled")["account"];
+        assert_eq!(
+            !graphs.graph_list().is_empty() || enabled,
+            planted.expected == Status::Pass,
+            "{} {region} Detective: {graphs:?} {invitations:?}",
+            account.name
+        );
+        if planted.why.contains("invited") {
+            assert_eq!(invitations.invitations().len(), 1, "{invitations:?}");
+            let invitation = &invitations.invitations()[0];
+            assert_eq!(invitation.status(), Some(&aws_sdk_detective::types::MemberStatus::Invited));
+            assert_eq!(invitation.administrator_id(), Some(seeded.management_account_id.as_str()));
+        }
+
         // Lambda: the public function's policy names everyone.
         let lambda = aws_sdk_lambda::Client::new(&regional);
         for (_, e) in by_label(account, region, "lambda-function-public-access-prohibited") {
@@ -257,7 +281,8 @@ async fn check_account(config: &SdkConfig, seeded: &Seeded, account: &SeededAcco
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_seed_plants_the_same_expectations() {
     let Some(server) = MotoServer::start() else { return };
-    let config = server.sdk_config().await;
+    let front = FaultProxy::front_of(&server).start().unwrap();
+    let config = front.sdk_config().await;
     let first = seed(&config, &small()).await.expect("first seeding succeeds");
 
     // A second organization on the same emulator is refused, not merged.
@@ -266,8 +291,9 @@ async fn the_same_seed_plants_the_same_expectations() {
         other => panic!("expected AlreadyInOrganization, got {other:?}"),
     }
 
-    let (code, body) = server.request("POST", "/moto-api/reset", "").expect("moto answers");
-    assert_eq!(code, 200, "{body}");
+    // A reset through the front empties the stand-ins' state with moto's.
+    let reset = front.request("POST", "/moto-api/reset", "").expect("the front answers");
+    assert_eq!(reset.0, 200, "{}", reset.1);
     let second = seed(&config, &small()).await.expect("second seeding succeeds");
     assert_eq!(first.planned_keys(), second.planned_keys());
     assert!(!first.planned_keys().is_empty());

@@ -7,12 +7,17 @@
 //! except under `CI=true`, where it fails.
 //!
 //! [`FaultProxy`] goes between the SDK and the server and injects throttling,
-//! server errors, slow answers and permanent failures (see [`proxy`]).
+//! server errors, slow answers and permanent failures (see [`proxy`]). In front of the
+//! emulator it also corrects the answers moto gives in a shape AWS never uses and stands in
+//! for the operations moto lacks: [`front`] is that corrected front, which the live tests and
+//! the demo (`mamori-demo emulator`) use; [`standin`] is the layer of stand-ins.
 //!
 //! [`webhook::Recorder`] is a webhook endpoint that records what it receives and fails on
 //! demand, for the notification tests.
 
+pub mod front;
 pub mod proxy;
+pub mod standin;
 pub mod webhook;
 
 pub use proxy::{FaultProxy, FaultProxyBuilder, FaultRule, ProxyError, ProxyStats, RequestInfo};
@@ -53,25 +58,57 @@ pub struct MotoServer {
     port: u16,
 }
 
+/// Why [`MotoServer::launch`] could not start a server.
+#[derive(Debug, thiserror::Error)]
+pub enum MotoError {
+    /// No executable at the path.
+    #[error("moto_server not found at `{0}`: run scripts/setup-emulator or set MAMORI_MOTO_SERVER")]
+    Missing(PathBuf),
+    /// The process could not be started.
+    #[error("cannot start `{path}`: {source}")]
+    Spawn {
+        /// The executable.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The process ended before answering.
+    #[error("moto_server exited early with {0}")]
+    Exited(std::process::ExitStatus),
+    /// The server did not answer in time.
+    #[error("moto_server did not answer on port {0} within 60 s")]
+    Timeout(u16),
+}
+
 impl MotoServer {
     /// Starts a server, or returns `None` (after printing a notice) when the
     /// binary is missing and `CI` is not `true`. Under `CI=true` a missing
     /// binary panics: a test that needs the emulator never silently skips in CI.
     pub fn start() -> Option<MotoServer> {
-        let bin = moto_server_path();
-        if !bin.exists() {
-            let msg = format!(
-                "moto_server not found at `{}`: run scripts/setup-emulator or set MAMORI_MOTO_SERVER",
-                bin.display()
-            );
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{msg} (CI=true: emulator tests must not skip)");
+        match MotoServer::launch(&moto_server_path()) {
+            Ok(server) => Some(server),
+            Err(MotoError::Missing(path)) => {
+                let msg = MotoError::Missing(path).to_string();
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{msg} (CI=true: emulator tests must not skip)");
+                }
+                eprintln!("SKIPPED (no emulator): {msg}");
+                None
             }
-            eprintln!("SKIPPED (no emulator): {msg}");
-            return None;
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// Starts the `moto_server` at `bin` on a free port of 127.0.0.1, with the settings the
+    /// project relies on (no default AMIs, AWS managed policies loaded), and waits until it
+    /// answers.
+    pub fn launch(bin: &std::path::Path) -> Result<MotoServer, MotoError> {
+        if !bin.exists() {
+            return Err(MotoError::Missing(bin.to_path_buf()));
         }
         let port = free_port();
-        let child = Command::new(&bin)
+        let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -80,17 +117,19 @@ impl MotoServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{}`: {e}", bin.display()));
+            .map_err(|source| MotoError::Spawn { path: bin.to_path_buf(), source })?;
         let mut server = MotoServer { child, port };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("moto_server exited early with {status}");
+                return Err(MotoError::Exited(status));
             }
             if server.request("GET", "/moto-api/data.json", "").is_ok_and(|(code, _)| code == 200) {
-                return Some(server);
+                return Ok(server);
             }
-            assert!(Instant::now() < deadline, "moto_server did not answer on port {port} within 60 s");
+            if Instant::now() >= deadline {
+                return Err(MotoError::Timeout(port));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -116,24 +155,7 @@ impl MotoServer {
 
     /// A minimal HTTP/1.1 request to the server (loopback only).
     pub fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        )?;
-        let mut resp = String::new();
-        s.read_to_string(&mut resp)?;
-        let code = resp
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| std::io::Error::other("bad HTTP response"))?;
-        let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-        Ok((code, body))
+        loopback_request(self.port, method, path, body)
     }
 
     /// An SDK configuration pointing at this server, with the test credentials
@@ -149,6 +171,27 @@ impl Drop for MotoServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A minimal HTTP/1.1 request to `port` on 127.0.0.1: status and body.
+pub(crate) fn loopback_request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    let code = resp
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad HTTP response"))?;
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((code, body))
 }
 
 fn free_port() -> u16 {

@@ -16,7 +16,10 @@
 //! 2. A draw from a seeded SplitMix64 sequence falls into the throttling, server
 //!    error or slow share: the proxy answers with a throttling error, with a 500
 //!    or 503, or waits before relaying.
-//! 3. Otherwise it relays the request and returns the emulator's answer.
+//! 3. Otherwise a [`StandIn`] for the request's service answers it, when one was added
+//!    and knows the operation (see [`crate::standin`]: operations the emulator lacks).
+//! 4. Otherwise it relays the request and returns the emulator's answer, corrected by the
+//!    [`rewrite_response`](FaultProxyBuilder::rewrite_response) rules that match it.
 //!
 //! Errors are written in the wire form of the request's protocol (query XML, EC2
 //! XML, S3 XML, REST-XML, JSON), so it is the SDK's own error parsing and retry
@@ -35,6 +38,7 @@
 //! depends on their arrival order, but the sequence of decisions, hence the shares,
 //! does not.
 
+use crate::standin::{Answer, Caller, StandIn};
 use crate::MotoServer;
 use std::collections::HashMap;
 use std::fmt;
@@ -407,6 +411,8 @@ pub struct ProxyStats {
     pub upstream_errors: u64,
     /// Requests answered by each rule, in the order the rules were added.
     pub rule_hits: Vec<u64>,
+    /// Requests answered by a [`StandIn`] (faults injected in front of it not counted).
+    pub stood_in: u64,
 }
 
 impl ProxyStats {
@@ -428,6 +434,17 @@ pub struct FaultProxyBuilder {
     slow_delay: Duration,
     rules: Vec<FaultRule>,
     rewrites: Vec<ResponseRewrite>,
+    stand_ins: StandIns,
+}
+
+/// The stand-ins of a proxy, by service.
+#[derive(Clone, Default)]
+struct StandIns(Vec<Arc<dyn StandIn>>);
+
+impl fmt::Debug for StandIns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|s| s.service())).finish()
+    }
 }
 
 /// Replaces text in the emulator's answers to matching requests: for emulator answers the
@@ -458,7 +475,16 @@ impl FaultProxyBuilder {
             slow_delay: Duration::ZERO,
             rules: Vec::new(),
             rewrites: Vec::new(),
+            stand_ins: StandIns::default(),
         }
+    }
+
+    /// Answers the requests of `stand_in`'s service that it knows, instead of the emulator
+    /// (for operations the emulator lacks; see [`crate::standin`]). A later stand-in for the
+    /// same service comes after the earlier ones.
+    pub fn stand_in(mut self, stand_in: Arc<dyn StandIn>) -> FaultProxyBuilder {
+        self.stand_ins.0.push(stand_in);
+        self
     }
 
     /// In answers to requests `matches` accepts, replaces `from` by `to`. For emulator answers
@@ -536,6 +562,7 @@ impl FaultProxyBuilder {
             counters: Counters { rule_hits, ..Counters::default() },
             registry: Mutex::new(Registry::default()),
             wake: Condvar::new(),
+            accounts: Mutex::new(HashMap::new()),
         });
         let acceptor = {
             let shared = Arc::clone(&shared);
@@ -602,6 +629,12 @@ impl FaultProxy {
         format!("http://127.0.0.1:{}", self.addr.port())
     }
 
+    /// A minimal HTTP/1.1 request through the proxy, e.g. to moto's `/moto-api/reset`
+    /// (which also empties the stand-ins' state): status and body.
+    pub fn request(&self, method: &str, path: &str, body: &str) -> io::Result<(u16, String)> {
+        crate::loopback_request(self.addr.port(), method, path, body)
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> ProxyStats {
         let c = &self.shared.counters;
@@ -615,6 +648,7 @@ impl FaultProxy {
             permanent: get(&c.permanent),
             upstream_errors: get(&c.upstream_errors),
             rule_hits: c.rule_hits.iter().map(get).collect(),
+            stood_in: get(&c.stood_in),
         }
     }
 
@@ -660,6 +694,7 @@ struct Counters {
     permanent: AtomicU64,
     upstream_errors: AtomicU64,
     rule_hits: Vec<AtomicU64>,
+    stood_in: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -685,6 +720,8 @@ struct Shared {
     registry: Mutex<Registry>,
     /// Notified on stop, to end slow-response waits early.
     wake: Condvar,
+    /// The account of each access key seen by a stand-in, as the emulator told it.
+    accounts: Mutex<HashMap<String, String>>,
 }
 
 /// What to do with one request.
@@ -820,9 +857,27 @@ impl Shared {
     }
 
     fn relay(&self, req: &RequestInfo) -> Option<Response> {
+        if let Some(answer) = self.stand_in(req) {
+            bump(&self.counters.stood_in);
+            return Some(Response {
+                status: answer.status,
+                reason: reason_phrase(answer.status).to_string(),
+                headers: answer.headers,
+                body: answer.body,
+                length_as_is: false,
+            });
+        }
         match self.forward(req) {
             Ok(mut response) => {
                 bump(&self.counters.forwarded);
+                // moto forgot everything: so do the stand-ins, which are part of the emulator.
+                if req.path() == "/moto-api/reset"
+                    && req.method().eq_ignore_ascii_case("POST")
+                    && response.status == 200
+                {
+                    self.config.stand_ins.0.iter().for_each(|s| s.reset());
+                    self.accounts.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                }
                 for rewrite in self.config.rewrites.iter().filter(|r| (r.matches)(req)) {
                     if let Ok(text) = std::str::from_utf8(&response.body) {
                         response.body = text.replace(&rewrite.from, &rewrite.to).into_bytes();
@@ -843,6 +898,73 @@ impl Shared {
                 })
             }
         }
+    }
+
+    /// The answer of the first stand-in of the request's service that knows the operation.
+    fn stand_in(&self, req: &RequestInfo) -> Option<Answer> {
+        let service = req.service()?;
+        let mut stand_ins = self.config.stand_ins.0.iter().filter(|s| s.service() == service).peekable();
+        stand_ins.peek()?;
+        let caller = match self.caller(req) {
+            Ok(caller) => caller,
+            Err(answer) => return Some(answer),
+        };
+        stand_ins.find_map(|s| s.answer(req, &caller))
+    }
+
+    /// Who sent `req`: the region of its SigV4 scope and the account the emulator ties its
+    /// access key to. moto knows the account of every key it issued (assumed roles, IAM users)
+    /// and gives any other key its default account; STS GetCallerIdentity says which, and the
+    /// answer is kept per key. Without authentication moto does not check the signature, so
+    /// the question needs no secret; with authentication on it is refused and the stand-in
+    /// answers `UnrecognizedClientException`.
+    fn caller(&self, req: &RequestInfo) -> Result<Caller, Answer> {
+        let unknown = |why: String| Answer::error(403, "UnrecognizedClientException", &why);
+        let (Some(key), Some(region)) = (req.access_key_id(), req.region()) else {
+            return Err(unknown("the request is not signed with SigV4".into()));
+        };
+        if let Some(account) = self.accounts.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return Ok(Caller { account: account.clone(), region: region.to_owned() });
+        }
+        let body = "Action=GetCallerIdentity&Version=2011-06-15";
+        let question = RequestInfo {
+            method: "POST".into(),
+            target: "/".into(),
+            version: "HTTP/1.1".into(),
+            headers: vec![
+                ("Host".into(), self.config.upstream.to_string()),
+                ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
+                (
+                    "Authorization".into(),
+                    format!(
+                        "AWS4-HMAC-SHA256 Credential={key}/20240101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0"
+                    ),
+                ),
+            ],
+            body: body.as_bytes().to_vec(),
+            framed: true,
+            service: None,
+            region: None,
+            access_key_id: None,
+            operation: None,
+            decoded: String::new(),
+        };
+        let answer = self
+            .forward(&question)
+            .map_err(|e| unknown(format!("cannot ask the emulator for the account of the access key: {e}")))?;
+        let text = String::from_utf8_lossy(&answer.body);
+        let account = text
+            .split_once("<Account>")
+            .and_then(|(_, rest)| rest.split_once("</Account>"))
+            .map(|(account, _)| account.trim().to_owned())
+            .filter(|account| {
+                answer.status == 200 && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+            })
+            .ok_or_else(|| {
+                unknown(format!("the emulator did not tell the account of the access key (HTTP {})", answer.status))
+            })?;
+        self.accounts.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), account.clone());
+        Ok(Caller { account, region: region.to_owned() })
     }
 
     /// Sends `req` to the upstream on a fresh connection and reads its response.
@@ -1195,6 +1317,12 @@ fn read_request(r: &mut impl BufRead, w: &mut impl Write) -> io::Result<Option<R
     Ok(Some(req))
 }
 
+/// A request read from `raw` (for the tests of this crate).
+#[cfg(test)]
+pub(crate) fn parse_request(raw: &str) -> RequestInfo {
+    read_request(&mut raw.as_bytes(), &mut Vec::new()).expect("a valid request").expect("a request")
+}
+
 /// Reads the upstream's response, skipping interim 1xx responses.
 fn read_response(r: &mut impl BufRead, to_head: bool) -> io::Result<Response> {
     loop {
@@ -1258,7 +1386,7 @@ fn form_param(form: &str, name: &str) -> Option<String> {
 }
 
 /// The decoded value of `name` in the query of a request target.
-fn query_param(target: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(target: &str, name: &str) -> Option<String> {
     form_param(target.split_once('?')?.1, name)
 }
 
@@ -1390,6 +1518,7 @@ mod tests {
             counters: Counters::default(),
             registry: Mutex::new(Registry::default()),
             wake: Condvar::new(),
+            accounts: Mutex::new(HashMap::new()),
         };
         let a = shared(0);
         assert_eq!(a.next_random(), 0xE220_A839_7B1D_CDAF);

@@ -3,12 +3,14 @@
 //! `securityhub-enabled`.
 //!
 //! moto lacks Detective and IAM Access Analyzer: it answers ListGraphs and ListAnalyzers with
-//! HTTP 500. The collector must then record the fields as failed, never as empty, so
-//! `mamori-detective-enabled` and `iam-external-access-analyzer-enabled` report ERROR; that is
-//! what these tests check for them. The conversion of real Detective and Access Analyzer
-//! answers into the fields is unit-tested in `src/collect/detection.rs` on answers built with
-//! the SDK's own types (`aws-smithy-mocks` would rebuild every SDK crate with its test
-//! features, so it is not used).
+//! HTTP 500. Against moto alone the collector must then record the fields as failed, never as
+//! empty, so `mamori-detective-enabled` and `iam-external-access-analyzer-enabled` report
+//! ERROR; `detection_services_reach_the_rules` checks that. Through the test kit's corrected
+//! front, which stands in for those operations (Access Analyzer CreateAnalyzer and
+//! ListAnalyzers; Detective CreateGraph, ListGraphs, CreateMembers, AcceptInvitation and
+//! ListInvitations) in their REST-JSON wire form, `stood_in_services_reach_the_rules` takes the
+//! real SDK path from answer to verdict: analyzers of each type, an owned graph, an open
+//! invitation and an accepted one.
 //!
 //! Refused GuardDuty and Security Hub calls go through the fault proxy. Unlike the other
 //! collector tests, there is no run under exactly the declared actions with moto enforcing
@@ -19,7 +21,7 @@ use crate::common;
 
 use aws_config::{Region, SdkConfig};
 use mamori_model::{ConfigItem, Status};
-use mamori_testkit::{FaultProxy, FaultRule, MotoServer};
+use mamori_testkit::{FaultProxy, FaultRule, MotoServer, TEST_ACCESS_KEY_ID};
 use serde_json::json;
 
 const ACCOUNT: &str = "123456789012";
@@ -168,4 +170,102 @@ async fn refused_calls_are_unknown_not_disabled() {
         assert_eq!(refused.1, Status::Error, "{rule}: {found:?}");
         assert!(refused.2.contains(operation), "{rule}: {found:?}");
     }
+}
+
+/// Another account of the emulator: moto ties assumed-role credentials to the role's account.
+async fn other_account(config: &SdkConfig, account: &str) -> SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(config)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole"))
+        .role_session_name("detection-test")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let credentials = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        None,
+        "detection-test",
+    );
+    config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials))
+        .build()
+}
+
+fn in_region(config: &SdkConfig, region: &str) -> SdkConfig {
+    config.to_builder().region(Region::new(region.to_owned())).build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stood_in_services_reach_the_rules() {
+    use aws_sdk_accessanalyzer::types::Type;
+    let Some(server) = MotoServer::start() else { return };
+    let front = FaultProxy::front_of(&server).start().unwrap();
+    let config = front.sdk_config().await;
+    assert_eq!(TEST_ACCESS_KEY_ID, "testing", "the collected account is moto's default one, {ACCOUNT}");
+    let administrator = "210987654321";
+    let (home, ireland) = (in_region(&config, "us-east-1"), in_region(&config, "eu-west-1"));
+
+    // us-east-1: an external access analyzer and an owned graph. eu-west-1: only an
+    // unused-access analyzer, and an invitation to another account's graph, not yet accepted.
+    let analyzer = |config: &SdkConfig| aws_sdk_accessanalyzer::Client::new(config);
+    analyzer(&home).create_analyzer().analyzer_name("external-access").r#type(Type::Account).send().await.unwrap();
+    analyzer(&ireland)
+        .create_analyzer()
+        .analyzer_name("unused")
+        .r#type(Type::AccountUnusedAccess)
+        .send()
+        .await
+        .unwrap();
+    let owned = aws_sdk_detective::Client::new(&home).create_graph().send().await.unwrap().graph_arn.unwrap();
+    let other = in_region(&other_account(&config, administrator).await, "eu-west-1");
+    let detective = aws_sdk_detective::Client::new(&other);
+    let graph = detective.create_graph().send().await.unwrap().graph_arn.unwrap();
+    let me = aws_sdk_detective::types::Account::builder()
+        .account_id(ACCOUNT)
+        .email_address("security@example.com")
+        .build()
+        .unwrap();
+    let invited = detective.create_members().graph_arn(&graph).accounts(me).send().await.unwrap();
+    assert!(invited.unprocessed_accounts().is_empty(), "{invited:?}");
+
+    let collected = common::collect_current(&config, &["detection"], REGIONS).await;
+    let (east, west) = (record(&collected.items, "us-east-1"), record(&collected.items, "eu-west-1"));
+    assert_eq!(east.configuration["detective"], json!({"graphs": [owned], "memberOf": []}));
+    assert_eq!(
+        west.configuration["detective"],
+        json!({"graphs": [], "memberOf": []}),
+        "an open invitation feeds nothing"
+    );
+    assert_eq!(east.configuration["accessAnalyzer"]["analyzers"][0]["type"], json!("ACCOUNT"));
+    assert_eq!(west.configuration["accessAnalyzer"]["analyzers"][0]["type"], json!("ACCOUNT_UNUSED_ACCESS"));
+    for rule in ["mamori-detective-enabled", "iam-external-access-analyzer-enabled"] {
+        let found = collected.findings(rule);
+        assert_eq!(
+            by_region(&found),
+            vec![("us-east-1", Status::Pass), ("eu-west-1", Status::Fail)],
+            "{rule}: {found:?}"
+        );
+    }
+    for service in ["detective", "accessanalyzer"] {
+        assert_eq!(
+            collected.summary.services[service].errors, 0,
+            "{service}: {:?}",
+            collected.summary.services[service]
+        );
+    }
+
+    // Accepting the invitation makes the account a member: eu-west-1 passes.
+    aws_sdk_detective::Client::new(&ireland).accept_invitation().graph_arn(&graph).send().await.unwrap();
+    let collected = common::collect_current(&config, &["detection"], &["eu-west-1"]).await;
+    let west = record(&collected.items, "eu-west-1");
+    assert_eq!(west.configuration["detective"], json!({"graphs": [], "memberOf": [graph]}));
+    let found = collected.findings("mamori-detective-enabled");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, Status::Pass, "{found:?}");
+    assert!(found[0].2.contains(&format!("member of Detective behaviour graph {graph}")), "{found:?}");
+    assert!(front.stats().stood_in >= 10, "{:?}", front.stats());
 }
