@@ -9,6 +9,7 @@ mod iam_user_mfa_enabled;
 mod iam_user_unused_credentials_check;
 mod mamori_account_in_use;
 mod mamori_iam_user_machine_credentials;
+mod mamori_iam_user_single_active_access_key;
 mod mfa_enabled_for_iam_console_access;
 mod root_account_hardware_mfa_enabled;
 mod root_account_mfa_enabled;
@@ -16,10 +17,12 @@ mod root_account_mfa_enabled;
 
 // Policies and their attachments.
 mod iam_no_inline_policy_check;
+mod iam_policy_blacklisted_check;
 mod iam_policy_in_use;
 mod iam_policy_no_statements_with_admin_access;
 mod iam_policy_no_statements_with_full_access;
 mod iam_user_no_policies_check;
+mod mamori_iam_policy_no_privilege_escalation;
 mod mamori_iam_user_access_key_ip_restricted;
 // (end of policy rule modules)
 
@@ -37,6 +40,7 @@ pub const RULES: &[&dyn Rule] = &[
     &iam_user_unused_credentials_check::IamUserUnusedCredentialsCheck,
     &mamori_iam_user_machine_credentials::MamoriIamUserMachineCredentials,
     &mamori_account_in_use::MamoriAccountInUse,
+    &mamori_iam_user_single_active_access_key::MamoriIamUserSingleActiveAccessKey,
     // (end of credential rules)
     // policy rules
     &iam_user_no_policies_check::IamUserNoPoliciesCheck,
@@ -45,5 +49,7 @@ pub const RULES: &[&dyn Rule] = &[
     &iam_no_inline_policy_check::IamNoInlinePolicyCheck,
     &iam_policy_in_use::IamPolicyInUse,
     &mamori_iam_user_access_key_ip_restricted::MamoriIamUserAccessKeyIpRestricted,
+    &iam_policy_blacklisted_check::IamPolicyBlacklistedCheck,
+    &mamori_iam_policy_no_privilege_escalation::MamoriIamPolicyNoPrivilegeEscalation,
     // (end of policy rules)
 ];
