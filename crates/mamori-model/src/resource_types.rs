@@ -27,6 +27,7 @@ pub const COLLECTED: &[&str] = &[
     "AWS::IAM::Group",
     "AWS::IAM::Policy",
     "AWS::IAM::Role",
+    "AWS::IAM::ServerCertificate",
     "AWS::IAM::User",
     "AWS::KMS::Key",
     "AWS::Lambda::Function",

@@ -5,6 +5,7 @@
 mod access_keys_rotated;
 mod iam_password_policy;
 mod iam_root_access_key_check;
+mod iam_server_certificate_expiration_check;
 mod iam_user_mfa_enabled;
 mod iam_user_unused_credentials_check;
 mod mamori_account_in_use;
@@ -41,6 +42,7 @@ pub const RULES: &[&dyn Rule] = &[
     &mamori_iam_user_machine_credentials::MamoriIamUserMachineCredentials,
     &mamori_account_in_use::MamoriAccountInUse,
     &mamori_iam_user_single_active_access_key::MamoriIamUserSingleActiveAccessKey,
+    &iam_server_certificate_expiration_check::IamServerCertificateExpirationCheck,
     // (end of credential rules)
     // policy rules
     &iam_user_no_policies_check::IamUserNoPoliciesCheck,
