@@ -17,6 +17,8 @@ mod root_account_mfa_enabled;
 // (end of credential rule modules)
 
 // Policies and their attachments.
+mod iam_customer_policy_blocked_kms_actions;
+mod iam_inline_policy_blocked_kms_actions;
 mod iam_no_inline_policy_check;
 mod iam_policy_blacklisted_check;
 mod iam_policy_in_use;
@@ -53,5 +55,7 @@ pub const RULES: &[&dyn Rule] = &[
     &mamori_iam_user_access_key_ip_restricted::MamoriIamUserAccessKeyIpRestricted,
     &iam_policy_blacklisted_check::IamPolicyBlacklistedCheck,
     &mamori_iam_policy_no_privilege_escalation::MamoriIamPolicyNoPrivilegeEscalation,
+    &iam_customer_policy_blocked_kms_actions::IamCustomerPolicyBlockedKmsActions,
+    &iam_inline_policy_blocked_kms_actions::IamInlinePolicyBlockedKmsActions,
     // (end of policy rules)
 ];
