@@ -1,5 +1,6 @@
 //! Rules about EC2 instances, volumes, security groups, network ACLs, subnets and VPCs.
 
+mod ebs_snapshot_public_restorable_check;
 mod ec2_ebs_encryption_by_default;
 mod ec2_imdsv2_check;
 mod ec2_instance_multiple_eni_check;
@@ -8,6 +9,7 @@ mod ec2_instance_profile_attached;
 mod ec2_paravirtual_instance_check;
 mod ec2_stopped_instance;
 mod encrypted_volumes;
+mod mamori_ec2_ami_not_public;
 mod mamori_restricted_data_store_ports;
 mod mamori_ssh_bastion_only;
 mod nacl_no_unrestricted_ssh_rdp;
@@ -40,4 +42,6 @@ pub const RULES: &[&dyn Rule] = &[
     &ec2_instance_multiple_eni_check::Ec2InstanceMultipleEniCheck,
     &ec2_stopped_instance::Ec2StoppedInstance,
     &vpc_network_acl_unused_check::VpcNetworkAclUnusedCheck,
+    &ebs_snapshot_public_restorable_check::EbsSnapshotPublicRestorableCheck,
+    &mamori_ec2_ami_not_public::MamoriEc2AmiNotPublic,
 ];
