@@ -52,9 +52,10 @@ pub struct CollectArgs {
     /// Home region: where global settings are recorded and calls without a region go.
     #[arg(long)]
     region: Option<String>,
-    /// Only these collectors (e.g. `iam,s3`).
+    /// Only these collectors (e.g. `iam,s3`). Without it, `collect` runs every collector and
+    /// `audit` those whose resources the selected rules read.
     #[arg(long, value_delimiter = ',')]
-    collectors: Option<Vec<String>>,
+    pub(crate) collectors: Option<Vec<String>>,
     /// Calls in flight across the run.
     #[arg(long, default_value_t = Limits::default().global, value_parser = at_least_one::<NonZeroUsize>)]
     max_calls: NonZeroUsize,
