@@ -30,9 +30,10 @@ pub struct CollectArgs {
     /// `all` (every region enabled for the account) or a comma-separated list.
     #[arg(long, default_value = "all")]
     regions: String,
-    /// Only these collectors (e.g. `iam,s3`).
+    /// Only these collectors (e.g. `iam,s3`). Without it, `collect` runs every collector and
+    /// `audit` those whose resources the selected rules read.
     #[arg(long, value_delimiter = ',')]
-    collectors: Option<Vec<String>>,
+    pub(crate) collectors: Option<Vec<String>>,
     /// Plain log lines even on a terminal.
     #[arg(long)]
     no_progress: bool,

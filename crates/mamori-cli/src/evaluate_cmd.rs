@@ -164,7 +164,7 @@ pub fn evaluate(args: EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<ExitC
     evaluation.run(&args.inputs, ScopeSource::Inventory(&args.inputs), out)
 }
 
-pub fn audit(args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn audit(mut args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let mut evaluation = args.report.prepare()?;
     if !args.remediate && args.remediation_role.given() {
         anyhow::bail!("--remediation-role-name is the role of --remediate's changes: add --remediate, or leave it out");
@@ -181,6 +181,11 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         let remediator = remediate_cmd::remediator(&args.collect.session, write_role)?;
         evaluation.remediation = Some((remediator, section));
     }
+    // The scope is what the user asked for; the rule selection narrows only what is collected.
+    let scope = args.collect.scope();
+    if args.collect.collectors.is_none() {
+        args.collect.collectors = Some(collectors_for(&evaluation.rules));
+    }
     let temporary;
     let dir = match &args.inventory {
         Some(dir) => dir.clone(),
@@ -190,7 +195,27 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
     };
     collect_cmd::collect_into(&args.collect, &dir)?;
-    evaluation.run(&[dir], ScopeSource::Audit(args.collect.scope()), out)
+    evaluation.run(&[dir], ScopeSource::Audit(scope), out)
+}
+
+/// The collectors an audit runs when `--collectors` is not given: those writing a resource type
+/// one of the selected rules (or custom policies) reads, and, when a rule reads the
+/// `AWS::::Account` record, every collector that writes account fields (a rule's metadata names
+/// the record, not the fields it reads). With every rule selected, that is every collector.
+fn collectors_for(rules: &RuleSet) -> Vec<String> {
+    use mamori_aws::collect::COLLECTORS;
+    let read: std::collections::BTreeSet<&str> =
+        rules.rules().iter().flat_map(|active| active.rule.meta().resource_types.iter().copied()).collect();
+    let account = read.contains(mamori_model::ACCOUNT_TYPE) || read.contains("*");
+    COLLECTORS
+        .iter()
+        .filter(|collector| {
+            read.contains("*")
+                || collector.resource_types.iter().any(|kind| read.contains(kind))
+                || (account && !collector.account_fields.is_empty())
+        })
+        .map(|collector| collector.name.to_owned())
+        .collect()
 }
 
 impl Evaluation {
@@ -276,5 +301,31 @@ fn report_error(err: WorkflowError, destination: &Destination) -> anyhow::Error 
         Destination::Stdout if cause.kind() == io::ErrorKind::BrokenPipe => output::mark(cause).into(),
         Destination::Stdout => anyhow::anyhow!("cannot write the report: {cause}"),
         Destination::File(path) => anyhow::anyhow!("cannot write the report to `{}`: {cause}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mamori_rules::{catalog, ActiveRule, RuleSet};
+
+    use super::collectors_for;
+
+    fn selected(ids: &[&str]) -> RuleSet {
+        let rules =
+            catalog().iter().filter(|rule| ids.contains(&rule.meta().id)).map(|rule| ActiveRule::with_defaults(*rule));
+        RuleSet::new(rules.collect())
+    }
+
+    #[test]
+    fn an_audit_collects_what_its_rules_read() {
+        assert_eq!(collectors_for(&selected(&["s3-bucket-versioning-enabled"])), ["s3"]);
+        assert_eq!(collectors_for(&selected(&["restricted-ssh", "lambda-inside-vpc"])), ["ec2", "lambda"]);
+        // The account record is written from the account fields of several collectors.
+        let account = collectors_for(&selected(&["iam-password-policy"]));
+        assert!(account.contains(&"iam".to_owned()) && account.contains(&"ec2".to_owned()), "{account:?}");
+        let every =
+            mamori_aws::collect::COLLECTORS.iter().map(|collector| collector.name.to_owned()).collect::<Vec<_>>();
+        let all: Vec<&str> = catalog().iter().map(|rule| rule.meta().id).collect();
+        assert_eq!(collectors_for(&selected(&all)), every, "the whole catalog reads every collector's output");
     }
 }

@@ -267,7 +267,7 @@ fn rules_list_and_show_include_custom_policies() {
         .all(|r| mamori_rules::find(r["id"].as_str().unwrap()).is_some()));
 
     let table = run(mamori().args(["rules", "list", "--policies"]).arg(examples()));
-    assert!(text(&table.stdout).contains("(62 built in, 3 custom)"), "{}", text(&table.stdout));
+    assert!(text(&table.stdout).contains("(108 built in, 3 custom)"), "{}", text(&table.stdout));
     let shown = run(mamori().args(["rules", "show", "org-required-tags", "--policies"]).arg(examples()));
     assert!(shown.status.success(), "{}", text(&shown.stderr));
     assert!(text(&shown.stdout).contains("custom policy"), "{}", text(&shown.stdout));

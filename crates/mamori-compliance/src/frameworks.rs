@@ -13,6 +13,10 @@
 //!     automated: true
 //!     rules: [iam-root-access-key-check]
 //! ```
+//! Optional per control: `severity` (the standard's own, e.g. Security Hub's for FSBP) and
+//! `retired: true` for a control the standard no longer has. A retired control stays in the file
+//! so that older reports still name it, but has no rules and takes no part in results or
+//! coverage.
 //! A control's result:
 //! - FAIL when a mapped rule failed a check; else ERROR when one could not be evaluated;
 //! - PASS when the mapped rules that ran all passed. Muted failures count as passed (an
@@ -43,7 +47,9 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
 ];
 
 const FIELDS: &[&str] = &["id", "name", "source", "controls", "not_in_standard"];
-const CONTROL_FIELDS: &[&str] = &["id", "title", "section", "automated", "rules"];
+const CONTROL_FIELDS: &[&str] = &["id", "title", "section", "automated", "severity", "retired", "rules"];
+/// The severities a control may carry (Security Hub's scale).
+const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "informational"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrameworkError {
@@ -81,6 +87,10 @@ pub struct Control {
     pub section: Option<String>,
     /// Whether the standard assesses the control automatically.
     pub automated: bool,
+    /// The standard's severity for the control, when it gives one.
+    pub severity: Option<String>,
+    /// The standard no longer has this control.
+    pub retired: bool,
     pub rules: Vec<String>,
     pub line: usize,
 }
@@ -131,7 +141,8 @@ impl Framework {
     /// policy's mapping would otherwise drop out of the report unnoticed.
     pub fn map_rule(&mut self, rule: &str, controls: &[&str]) -> Result<(), FrameworkError> {
         for control_id in controls {
-            let Some(control) = self.controls.iter_mut().find(|control| control.id == *control_id) else {
+            let Some(control) = self.controls.iter_mut().find(|control| control.id == *control_id && !control.retired)
+            else {
                 return Err(FrameworkError::UnknownControl {
                     framework: self.id.clone(),
                     rule: rule.to_owned(),
@@ -170,7 +181,7 @@ impl Framework {
     /// Each control's result from the run's per-rule counts (`None`: the rule did not run).
     pub fn evaluate(&self, counts: impl Fn(&str) -> Option<StatusCounts>) -> FrameworkReport {
         let mut controls = Vec::new();
-        for control in &self.controls {
+        for control in self.controls.iter().filter(|control| !control.retired) {
             let mut checks = StatusCounts::default();
             let mut evaluated = Vec::new();
             for rule in &control.rules {
@@ -199,6 +210,7 @@ impl Framework {
                 title: control.title.clone(),
                 section: control.section.clone(),
                 automated: control.automated,
+                severity: control.severity.clone(),
                 status,
                 rules: control.rules.clone(),
                 rules_evaluated: evaluated,
@@ -216,6 +228,7 @@ impl Framework {
             automated: automated.len() as u64,
             automated_with_rules: automated.iter().filter(|control| !control.rules.is_empty()).count() as u64,
             evaluated: controls.iter().filter(|control| !control.rules_evaluated.is_empty()).count() as u64,
+            retired: self.controls.iter().filter(|control| control.retired).count() as u64,
         };
         FrameworkReport { id: self.id.clone(), name: self.name.clone(), coverage, totals, controls }
     }
@@ -265,6 +278,8 @@ pub struct ControlResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
     pub automated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     pub status: ControlStatus,
     pub rules: Vec<String>,
     pub rules_evaluated: Vec<String>,
@@ -283,9 +298,11 @@ pub struct Coverage {
     pub automated_with_rules: u64,
     /// Controls with at least one rule that ran in this run.
     pub evaluated: u64,
+    /// Controls the standard no longer has (listed in the file, counted in none of the above).
+    pub retired: u64,
 }
 
-fn percent(part: u64, whole: u64) -> f64 {
+pub(crate) fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
     } else {
@@ -512,6 +529,34 @@ fn read_control(
             false
         }
     };
+    let severity = match field("severity").map(|value| (yaml::string(value), value)) {
+        None => None,
+        Some((Some(severity), _)) if SEVERITIES.contains(&severity) => Some(severity.to_owned()),
+        Some((_, value)) => {
+            problems.push(Problem {
+                line: yaml::line(value),
+                message: format!(
+                    "control `{id}`: `severity` must be one of {}, found {}",
+                    SEVERITIES.join(", "),
+                    yaml::string(value)
+                        .map(|text| format!("`{text}`"))
+                        .unwrap_or_else(|| yaml::kind(value).to_string())
+                ),
+            });
+            None
+        }
+    };
+    let retired = match field("retired").map(|value| (&value.data, value)) {
+        None => false,
+        Some((YamlData::Value(Scalar::Boolean(flag)), _)) => *flag,
+        Some((_, value)) => {
+            problems.push(Problem {
+                line: yaml::line(value),
+                message: format!("control `{id}`: `retired` must be true or false, found {}", yaml::kind(value)),
+            });
+            false
+        }
+    };
     let mut rules = Vec::new();
     if let Some(value) = field("rules").filter(|value| !yaml::is_null(value)) {
         for (rule, at) in yaml::strings(value, "rules", problems) {
@@ -524,5 +569,13 @@ fn read_control(
             rules.push(rule);
         }
     }
-    (problems.len() == before).then_some(Control { id, title, section, automated, rules, line })
+    if retired && !rules.is_empty() {
+        problems.push(Problem {
+            line,
+            message: format!(
+                "control `{id}` is retired: it cannot have rules (map them to the control that replaced it)"
+            ),
+        });
+    }
+    (problems.len() == before).then_some(Control { id, title, section, automated, severity, retired, rules, line })
 }

@@ -9,10 +9,12 @@
 //!   summary and the reports see them;
 //! - [`frameworks`]: CIS AWS Foundations Benchmark v3.0.0 and AWS Foundational Security Best
 //!   Practices as files listing every control and the rules implementing it, and the
-//!   per-control result of a run.
+//!   per-control result of a run;
+//! - [`coverage`]: the README's coverage tables, generated from the framework files.
 //!
 //! Like the rules, nothing here calls AWS.
 
+pub mod coverage;
 pub mod date;
 pub mod exceptions;
 pub mod frameworks;

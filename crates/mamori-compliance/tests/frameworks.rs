@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use mamori_compliance::coverage;
 use mamori_compliance::frameworks::BUILTIN;
 use mamori_compliance::{ControlStatus, Framework};
 use mamori_model::StatusCounts;
@@ -63,17 +64,66 @@ fn fsbp_agrees_with_the_rules() {
 }
 
 #[test]
-fn coverage_is_as_stated() {
+fn control_lists_are_the_published_ones() {
     let cis = builtin("cis-aws-3.0").evaluate(|_| None).coverage;
-    assert_eq!((cis.controls, cis.with_rules, cis.automated, cis.automated_with_rules), (62, 30, 35, 29));
-    let fsbp = builtin("aws-fsbp").evaluate(|_| None).coverage;
-    assert_eq!((fsbp.controls, fsbp.with_rules, fsbp.automated, fsbp.automated_with_rules), (205, 42, 205, 42));
+    assert_eq!((cis.controls, cis.automated, cis.retired), (62, 35, 0));
+    // FSBP as of August 2026: 286 controls, plus 4 of the 2023 list no longer in the standard.
+    let fsbp = builtin("aws-fsbp");
+    let coverage = fsbp.evaluate(|_| None).coverage;
+    assert_eq!((coverage.controls, coverage.automated, coverage.retired), (286, 286, 4));
+    for control in &fsbp.controls {
+        assert_eq!(
+            control.severity.is_some(),
+            !control.retired,
+            "{}: severity given exactly for current controls",
+            control.id
+        );
+        assert!(
+            control.section.as_deref().is_some_and(|section| control.id.starts_with(&format!("{section}."))),
+            "{}",
+            control.id
+        );
+    }
     // The CIS sections as published: 22 + 9 + 9 + 16 + 6 recommendations.
     let mut sections: BTreeMap<char, usize> = BTreeMap::new();
     for control in builtin("cis-aws-3.0").controls {
         *sections.entry(control.id.chars().next().unwrap()).or_default() += 1;
     }
     assert_eq!(sections.into_values().collect::<Vec<_>>(), vec![22, 9, 9, 16, 6]);
+}
+
+/// The README's coverage tables are generated from the framework files: this test fails when
+/// they are out of date, and `MAMORI_BLESS=1` rewrites them.
+#[test]
+fn readme_coverage_tables_are_generated_from_the_data() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (cis, fsbp) = (builtin("cis-aws-3.0"), builtin("aws-fsbp"));
+    let tables = coverage::markdown(&[&cis, &fsbp]);
+    let expected = coverage::splice(&readme, &tables)
+        .unwrap_or_else(|| panic!("README.md lacks the coverage markers:\n{}\n{}", coverage::BEGIN, coverage::END));
+    if expected != readme {
+        if std::env::var_os("MAMORI_BLESS").is_some() {
+            std::fs::write(&path, expected).unwrap();
+        } else {
+            panic!("README.md's coverage tables are out of date: run `MAMORI_BLESS=1 cargo test -p mamori-compliance --test frameworks`");
+        }
+    }
+}
+
+#[test]
+fn retired_controls_take_no_rules_and_no_part() {
+    let text = "id: t\nname: T\ncontrols:\n  - {id: \"A.1\", automated: true, retired: true, rules: [restricted-ssh], title: x}\n  - {id: \"A.2\", automated: true, severity: severe, rules: [], title: y}\n";
+    let err = Framework::parse(text, "t.yaml", &known_rules()).unwrap_err().to_string();
+    assert!(err.contains("t.yaml:4: control `A.1` is retired: it cannot have rules"), "{err}");
+    assert!(err.contains("t.yaml:5: control `A.2`: `severity` must be one of critical, high, medium, low, informational, found `severe`"), "{err}");
+    let mut fsbp = builtin("aws-fsbp");
+    assert!(
+        fsbp.evaluate(|_| None).controls.iter().all(|control| control.id != "S3.4"),
+        "retired controls have no result"
+    );
+    let err = fsbp.map_rule("org-policy", &["S3.4"]).unwrap_err().to_string();
+    assert!(err.contains("control `S3.4`, which framework `aws-fsbp` does not have"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! EC2 and VPC resources of one region: security groups with the managed prefix lists they
-//! reference, network ACLs, instances, EBS volumes, subnets, VPCs, flow logs, and the account's
-//! EBS encryption-by-default setting.
+//! reference, network ACLs, instances, EBS volumes, subnets, VPCs, flow logs, the account's
+//! EBS encryption-by-default setting, and the account's own AMIs and EBS snapshots with who may
+//! launch or restore them (`AWS::EC2::Image`, `AWS::EC2::Snapshot`: types AWS Config does not
+//! record; mamori writes DescribeImages' and DescribeSnapshots' fields, the permissions as
+//! `LaunchPermissions` and `CreateVolumePermissions`, one attribute call per image or snapshot).
 //!
 //! Items take AWS Config's shapes: camelCase fields named as DescribeX answers them, the
 //! resource's id as `resourceId`. Two shapes are not AWS Config's classic ones:
@@ -31,11 +34,24 @@ const VOLUME: &str = "AWS::EC2::Volume";
 const SUBNET: &str = "AWS::EC2::Subnet";
 const VPC: &str = "AWS::EC2::VPC";
 const FLOW_LOG: &str = "AWS::EC2::FlowLog";
+const IMAGE: &str = "AWS::EC2::Image";
+const SNAPSHOT: &str = "AWS::EC2::Snapshot";
 
 pub(crate) const COLLECTOR: Collector = Collector {
     name: "ec2",
     placement: Placement::Regional,
-    resource_types: &[SECURITY_GROUP, PREFIX_LIST, NETWORK_ACL, INSTANCE, VOLUME, SUBNET, VPC, FLOW_LOG],
+    resource_types: &[
+        SECURITY_GROUP,
+        PREFIX_LIST,
+        NETWORK_ACL,
+        INSTANCE,
+        VOLUME,
+        SUBNET,
+        VPC,
+        FLOW_LOG,
+        IMAGE,
+        SNAPSHOT,
+    ],
     account_fields: &["ebsEncryptionByDefault"],
     actions: &[
         "ec2:DescribeSecurityGroups",
@@ -48,6 +64,10 @@ pub(crate) const COLLECTOR: Collector = Collector {
         "ec2:DescribeVpcs",
         "ec2:DescribeFlowLogs",
         "ec2:GetEbsEncryptionByDefault",
+        "ec2:DescribeImages",
+        "ec2:DescribeImageAttribute",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeSnapshotAttribute",
     ],
     run,
 };
@@ -67,7 +87,110 @@ async fn collect(cx: &Cx) {
         vpcs(cx, &ec2),
         flow_logs(cx, &ec2),
         ebs_encryption_by_default(cx, &ec2),
+        images(cx, &ec2),
+        snapshots(cx, &ec2),
     );
+}
+
+/// `[{"group": "all"}, {"userId": "…"}, …]` from a launch or create-volume permission list.
+fn permissions_json<'a>(entries: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Value {
+    entries
+        .map(|(group, user)| match (group, user) {
+            (Some(group), _) => json!({"group": group}),
+            (None, user) => json!({"userId": user}),
+        })
+        .collect()
+}
+
+/// The account's own AMIs (`Owners=self`: without it DescribeImages lists every public AMI of
+/// the region) and who may launch them.
+async fn images(cx: &Cx, ec2: &Client) {
+    let listed = ec2.describe_images().owners("self").into_paginator().send();
+    let pages = match cx.pages("ec2", listed).await {
+        Ok(pages) => pages,
+        Err(err) => return cx.list_failed(IMAGE, "DescribeImages", &err),
+    };
+    let images: Vec<_> = pages.iter().flat_map(|page| page.images()).collect();
+    let items = join_all(images.into_iter().map(|image| async move {
+        let id = image.image_id()?;
+        let mut item = tagged_item(cx, IMAGE, id, image.tags());
+        item.resource_name = image.name().map(str::to_owned);
+        // AMI and snapshot ARNs carry no account: `arn:aws:ec2:<region>::image/<id>`.
+        item.arn = Some(format!("arn:{}:ec2:{}::image/{id}", partition(cx.region()), cx.region()));
+        item.configuration = json!({
+            "imageId": id,
+            "name": image.name(),
+            "ownerId": image.owner_id(),
+            "public": image.public(),
+            "state": image.state().map(|s| s.as_str()),
+            "creationDate": image.creation_date(),
+            "platformDetails": image.platform_details(),
+            "tags": tags_json(image.tags()),
+        });
+        let attribute = ec2
+            .describe_image_attribute()
+            .image_id(id)
+            .attribute(aws_sdk_ec2::types::ImageAttributeName::LaunchPermission);
+        match cx.call("ec2", attribute.send()).await {
+            Ok(output) => {
+                let permissions =
+                    output.launch_permissions().iter().map(|p| (p.group().map(|g| g.as_str()), p.user_id()));
+                item.supplementary_configuration.insert("LaunchPermissions".into(), permissions_json(permissions));
+            }
+            Err(err) => Cx::attribute_failed(&mut item, "LaunchPermissions", "DescribeImageAttribute", &err),
+        }
+        Some(item)
+    }))
+    .await;
+    for item in items.into_iter().flatten() {
+        cx.emit(item);
+    }
+}
+
+/// The account's own EBS snapshots (`OwnerIds=self`: without it DescribeSnapshots lists every
+/// public snapshot of the region) and who may create volumes from them.
+async fn snapshots(cx: &Cx, ec2: &Client) {
+    let listed = ec2.describe_snapshots().owner_ids("self").into_paginator().send();
+    let pages = match cx.pages("ec2", listed).await {
+        Ok(pages) => pages,
+        Err(err) => return cx.list_failed(SNAPSHOT, "DescribeSnapshots", &err),
+    };
+    let snapshots: Vec<_> = pages.iter().flat_map(|page| page.snapshots()).collect();
+    let items = join_all(snapshots.into_iter().map(|snapshot| async move {
+        let id = snapshot.snapshot_id()?;
+        let mut item = tagged_item(cx, SNAPSHOT, id, snapshot.tags());
+        item.arn = Some(format!("arn:{}:ec2:{}::snapshot/{id}", partition(cx.region()), cx.region()));
+        item.configuration = json!({
+            "snapshotId": id,
+            "volumeId": snapshot.volume_id(),
+            "volumeSize": snapshot.volume_size(),
+            "ownerId": snapshot.owner_id(),
+            "state": snapshot.state().map(|s| s.as_str()),
+            "startTime": iso_or_null(snapshot.start_time()),
+            "encrypted": snapshot.encrypted(),
+            "kmsKeyId": snapshot.kms_key_id(),
+            "description": snapshot.description(),
+            "tags": tags_json(snapshot.tags()),
+        });
+        let attribute = ec2
+            .describe_snapshot_attribute()
+            .snapshot_id(id)
+            .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission);
+        match cx.call("ec2", attribute.send()).await {
+            Ok(output) => {
+                let permissions =
+                    output.create_volume_permissions().iter().map(|p| (p.group().map(|g| g.as_str()), p.user_id()));
+                item.supplementary_configuration
+                    .insert("CreateVolumePermissions".into(), permissions_json(permissions));
+            }
+            Err(err) => Cx::attribute_failed(&mut item, "CreateVolumePermissions", "DescribeSnapshotAttribute", &err),
+        }
+        Some(item)
+    }))
+    .await;
+    for item in items.into_iter().flatten() {
+        cx.emit(item);
+    }
 }
 
 /// `arn:<partition>:ec2:<region>:<owner>:<kind>/<id>`.

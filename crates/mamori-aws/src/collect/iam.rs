@@ -1,6 +1,7 @@
 //! IAM, once per account: users, groups, roles and managed policies (`AWS::IAM::User`,
 //! `AWS::IAM::Group`, `AWS::IAM::Role`, `AWS::IAM::Policy`) in AWS Config's shape, the users'
-//! credentials, and the account's IAM settings (`accountSummary`, `virtualMfaDevices`,
+//! credentials, the SSL/TLS server certificates stored in IAM (`AWS::IAM::ServerCertificate`,
+//! from ListServerCertificates, whose metadata carries the expiry), and the account's IAM settings (`accountSummary`, `virtualMfaDevices`,
 //! `passwordPolicy`, `credentialReport`).
 //!
 //! Why it is built around GetAccountAuthorizationDetails: that one paginated call returns every
@@ -46,6 +47,7 @@ const USER_TYPE: &str = "AWS::IAM::User";
 const GROUP_TYPE: &str = "AWS::IAM::Group";
 const ROLE_TYPE: &str = "AWS::IAM::Role";
 const POLICY_TYPE: &str = "AWS::IAM::Policy";
+const SERVER_CERTIFICATE_TYPE: &str = "AWS::IAM::ServerCertificate";
 
 /// The largest page IAM's list calls allow: fewer pages, fewer calls.
 const PAGE_SIZE: i32 = 1000;
@@ -61,7 +63,7 @@ const REPORT_POLL_MAX: Duration = Duration::from_secs(8);
 pub(crate) const COLLECTOR: Collector = Collector {
     name: "iam",
     placement: Placement::Global,
-    resource_types: &[USER_TYPE, GROUP_TYPE, ROLE_TYPE, POLICY_TYPE],
+    resource_types: &[USER_TYPE, GROUP_TYPE, ROLE_TYPE, POLICY_TYPE, SERVER_CERTIFICATE_TYPE],
     account_fields: &["accountSummary", "virtualMfaDevices", "passwordPolicy", "credentialReport"],
     actions: &[
         "iam:GetAccountAuthorizationDetails",
@@ -78,6 +80,7 @@ pub(crate) const COLLECTOR: Collector = Collector {
         "iam:GetAccountPasswordPolicy",
         "iam:GenerateCredentialReport",
         "iam:GetCredentialReport",
+        "iam:ListServerCertificates",
     ],
     run,
 };
@@ -94,7 +97,34 @@ async fn collect(cx: &Cx) {
         virtual_mfa_devices(cx, &iam),
         password_policy(cx, &iam),
         credential_report(cx, &iam),
+        server_certificates(cx, &iam),
     );
+}
+
+/// SSL/TLS server certificates stored in IAM. The resource id is the certificate's name, unique
+/// in an account (IAM refuses a second certificate of the same name), rather than its
+/// `ServerCertificateId`, which emulators answer the same for every certificate.
+async fn server_certificates(cx: &Cx, iam: &Client) {
+    let listed = iam.list_server_certificates().max_items(PAGE_SIZE).into_paginator().send();
+    let pages = match cx.pages("iam", listed).await {
+        Ok(pages) => pages,
+        Err(err) => return cx.list_failed(SERVER_CERTIFICATE_TYPE, "ListServerCertificates", &err),
+    };
+    for certificate in pages.iter().flat_map(|page| page.server_certificate_metadata_list()) {
+        let name = certificate.server_certificate_name();
+        let mut item = cx.item(SERVER_CERTIFICATE_TYPE, name);
+        item.resource_name = Some(name.to_owned());
+        item.arn = Some(certificate.arn().to_owned());
+        item.configuration = json!({
+            "serverCertificateName": name,
+            "serverCertificateId": certificate.server_certificate_id(),
+            "arn": certificate.arn(),
+            "path": certificate.path(),
+            "uploadDate": iso_or_null(certificate.upload_date()),
+            "expiration": iso_or_null(certificate.expiration()),
+        });
+        cx.emit(item);
+    }
 }
 
 /// Users, groups, roles and managed policies.

@@ -2,7 +2,8 @@
 //!
 //! The function's environment variables are not recorded: they often hold credentials, and
 //! an inventory is a file people copy around. Only whether they are encrypted with a
-//! customer key (`kmsKeyArn`) is kept.
+//! customer key (`kmsKeyArn`) is kept, and the credentials the secret scanner finds in them,
+//! redacted (`EnvironmentSecrets`, see `secrets.rs`).
 
 use aws_sdk_lambda::types::FunctionConfiguration;
 use futures_util::future::join_all;
@@ -10,7 +11,7 @@ use mamori_model::ConfigItem;
 use serde_json::{json, Value};
 
 use super::registry::{Collector, Placement};
-use super::{CollectFuture, Cx};
+use super::{secrets, ApiError, CollectFuture, Cx};
 use crate::client;
 
 const FUNCTION_TYPE: &str = "AWS::Lambda::Function";
@@ -50,6 +51,22 @@ async fn function_item(cx: &Cx, lambda: &aws_sdk_lambda::Client, f: &FunctionCon
     item.resource_name = Some(name.to_owned());
     item.arn = f.function_arn().map(str::to_owned);
     item.configuration = function_configuration(f);
+    // ListFunctions answers the variables, or why it could not decrypt them.
+    match f.environment() {
+        Some(environment) if environment.error().is_some() => {
+            let error = environment.error();
+            let err = ApiError::new(
+                error.and_then(|e| e.error_code()).unwrap_or("EnvironmentError"),
+                error.and_then(|e| e.message()).unwrap_or("the environment variables could not be read"),
+            );
+            Cx::attribute_failed(&mut item, "EnvironmentSecrets", "ListFunctions", &err);
+        }
+        environment => {
+            let variables = environment.and_then(|e| e.variables());
+            let found = secrets::in_variables(variables.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())));
+            item.supplementary_configuration.insert("EnvironmentSecrets".into(), Value::Array(found));
+        }
+    }
     // The ARN rather than the name: a name is resolved in the client's region and account.
     let target = f.function_arn().unwrap_or(name);
     match cx.call("lambda", lambda.get_policy().function_name(target).send()).await {

@@ -25,6 +25,7 @@ mod rds;
 mod registry;
 mod run;
 pub(crate) mod s3;
+mod secrets;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -629,3 +629,93 @@ async fn ec2_needs_only_its_listed_actions() {
     assert_eq!(collected.of_type("AWS::EC2::PrefixList").len(), 2, "entries read under the listed actions");
     assert_eq!(collected.summary.services["ec2"].errors, 0);
 }
+
+/// The account's AMIs and EBS snapshots with their launch and create-volume permissions reach
+/// `mamori-ec2-ami-not-public` and `ebs-snapshot-public-restorable-check`; a failed attribute
+/// read is ERROR for that snapshot only, and a failed DescribeImages is ERROR, never an empty
+/// pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amis_and_snapshots_reach_the_public_sharing_rules() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    let client = ec2(&config, "us-east-1");
+    let instance = client.run_instances().image_id("ami-12345678").min_count(1).max_count(1).send().await.unwrap();
+    let instance = instance.instances()[0].instance_id().unwrap().to_owned();
+    let mut images = Vec::new();
+    for name in ["golden-public", "golden-private"] {
+        let image = client.create_image().instance_id(&instance).name(name).send().await.unwrap();
+        images.push(image.image_id().unwrap().to_owned());
+    }
+    client
+        .modify_image_attribute()
+        .image_id(&images[0])
+        .launch_permission(
+            aws_sdk_ec2::types::LaunchPermissionModifications::builder()
+                .add(
+                    aws_sdk_ec2::types::LaunchPermission::builder()
+                        .group(aws_sdk_ec2::types::PermissionGroup::All)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let volume = client.create_volume().availability_zone("us-east-1a").size(8).send().await.unwrap();
+    let mut snapshots = Vec::new();
+    for description in ["public", "private"] {
+        let snapshot = client
+            .create_snapshot()
+            .volume_id(volume.volume_id().unwrap())
+            .description(description)
+            .send()
+            .await
+            .unwrap();
+        snapshots.push(snapshot.snapshot_id().unwrap().to_owned());
+    }
+    client
+        .modify_snapshot_attribute()
+        .snapshot_id(&snapshots[0])
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .operation_type(aws_sdk_ec2::types::OperationType::Add)
+        .group_names("all")
+        .send()
+        .await
+        .unwrap();
+
+    let collected = common::collect_current(&config, &["ec2"], &["us-east-1"]).await;
+    let image_items = collected.of_type("AWS::EC2::Image");
+    let public = by_id(&image_items, &images[0]);
+    assert_eq!(public.supplementary_configuration["LaunchPermissions"], json!([{"group": "all"}]));
+    assert_eq!(public.arn.as_deref(), Some(format!("arn:aws:ec2:us-east-1::image/{}", images[0]).as_str()));
+    let ami_findings = statuses(collected.findings("mamori-ec2-ami-not-public"));
+    let mut expected = vec![(images[0].clone(), Status::Fail), (images[1].clone(), Status::Pass)];
+    expected.sort();
+    assert_eq!(ami_findings, expected);
+    // moto lists the snapshots behind the AMIs too; the two made here are judged as made.
+    let snapshot_findings: BTreeMap<String, Status> = collected
+        .findings("ebs-snapshot-public-restorable-check")
+        .into_iter()
+        .map(|(id, status, _)| (id, status))
+        .collect();
+    assert_eq!(snapshot_findings[&snapshots[0]], Status::Fail);
+    assert_eq!(snapshot_findings[&snapshots[1]], Status::Pass);
+
+    let proxy = FaultProxy::in_front_of(&server)
+        .rule(FaultRule::operation("ec2", "DescribeImages"))
+        .rule(FaultRule::operation("ec2", "DescribeSnapshotAttribute").containing(&snapshots[1]))
+        .start()
+        .unwrap();
+    let collected = common::collect_current(&proxy.sdk_config().await, &["ec2"], &["us-east-1"]).await;
+    assert!(collected.of_type("AWS::EC2::Image").is_empty());
+    let ami_findings = collected.findings("mamori-ec2-ami-not-public");
+    assert_eq!(ami_findings.len(), 1, "{ami_findings:?}");
+    assert_eq!(ami_findings[0].1, Status::Error);
+    let snapshot_findings: BTreeMap<String, Status> = collected
+        .findings("ebs-snapshot-public-restorable-check")
+        .into_iter()
+        .map(|(id, status, _)| (id, status))
+        .collect();
+    assert_eq!(snapshot_findings[&snapshots[0]], Status::Fail);
+    assert_eq!(snapshot_findings[&snapshots[1]], Status::Error, "only the snapshot whose permissions were not read");
+}

@@ -405,12 +405,12 @@ async fn identities_credentials_and_account_settings_reach_every_iam_rule() {
 
     // Calls: 3 per user and 1 per access key, and a fixed handful for the whole account
     // (authorization details, ListUsers, summary, virtual MFA devices, password policy, the
-    // report generated (moto answers STARTED, then COMPLETE) and read): nothing per group or
-    // role. One GetPolicy per recorded policy, only because moto's authorization details leave
+    // report generated (moto answers STARTED, then COMPLETE) and read, server certificates):
+    // nothing per group or role. One GetPolicy per recorded policy, only because moto's authorization details leave
     // PolicyId and PolicyName out (AWS's do not).
     let stats = collected.summary.services["iam"];
     let get_policy = 6;
-    assert_eq!(stats.calls, 2 + 3 * 5 + 3 + 3 + 2 + 1 + get_policy, "{stats:?}");
+    assert_eq!(stats.calls, 2 + 3 * 5 + 3 + 3 + 2 + 1 + 1 + get_policy, "{stats:?}");
     // IAM says "no console password" with NoSuchEntity (ci-bot, deployer, retired): an answer.
     assert_eq!((stats.errors, stats.absent), (0, 3), "{stats:?}");
     assert!(stats.attempts >= stats.calls, "attempts are counted under the same service name: {stats:?}");
@@ -444,7 +444,7 @@ async fn identities_credentials_and_account_settings_reach_every_iam_rule() {
     assert_eq!(statuses(again.findings("iam-password-policy")), expect(&[(ACCOUNT, Pass)]));
     assert_eq!(
         again.summary.services["iam"].calls,
-        2 + 3 * 5 + 3 + 3 + 1 + 1 + get_policy,
+        2 + 3 * 5 + 3 + 3 + 1 + 1 + 1 + get_policy,
         "the report is ready at once"
     );
 }
@@ -548,4 +548,53 @@ async fn failed_calls_become_errors_for_exactly_what_they_hide() {
     // The account settings do not depend on that list.
     assert_eq!(statuses(collected.findings("iam-password-policy")), expect(&[(ACCOUNT, Status::Fail)]));
     assert_eq!(statuses(collected.findings("root-account-mfa-enabled")), expect(&[(ACCOUNT, Status::Fail)]));
+}
+
+/// Server certificates stored in IAM reach `iam-server-certificate-expiration-check`. moto
+/// answers the same fixed expiry (2012-05-08) and `ServerCertificateId` for every certificate,
+/// so only expired certificates can be seeded: the passing case lives in the rule's fixtures,
+/// and this test checks that each certificate is its own item (named, not by the shared id).
+/// A failed ListServerCertificates becomes a collection error and the rule reports ERROR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_certificates_reach_the_expiry_rule_and_a_failed_list_is_an_error() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    for name in ["www-2012", "api-2012"] {
+        iam.upload_server_certificate()
+            .server_certificate_name(name)
+            .path("/cloudfront/")
+            .certificate_body("-----BEGIN CERTIFICATE-----\nnot parsed by the emulator\n-----END CERTIFICATE-----")
+            .private_key("placeholder: the emulator stores it unread")
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let collected = common::collect_current(&config, &["iam"], &["us-east-1"]).await;
+    let certificates = collected.of_type("AWS::IAM::ServerCertificate");
+    assert_eq!(certificates.len(), 2, "{certificates:?}");
+    let www = by_name(&certificates, "www-2012");
+    assert_eq!(www.resource_id, "www-2012");
+    assert_eq!(www.aws_region, "global");
+    assert_eq!(www.arn.as_deref(), Some("arn:aws:iam::123456789012:server-certificate/cloudfront/www-2012"));
+    assert_eq!(www.configuration["path"], "/cloudfront/");
+    assert!(www.configuration["expiration"].as_str().unwrap().starts_with("2012-05-08T01:02:03"), "{www:?}");
+    let findings = collected.findings("iam-server-certificate-expiration-check");
+    assert_eq!(statuses(findings.clone()), expect(&[("api-2012", Status::Fail), ("www-2012", Status::Fail)]));
+    assert!(findings.iter().all(|(_, _, message)| message.contains("expired on 2012-05-08")), "{findings:?}");
+
+    let proxy =
+        FaultProxy::in_front_of(&server).rule(FaultRule::operation("iam", "ListServerCertificates")).start().unwrap();
+    let collected = common::collect_current(&proxy.sdk_config().await, &["iam"], &["us-east-1"]).await;
+    assert!(collected.of_type("AWS::IAM::ServerCertificate").is_empty());
+    let failure = collected.of_type("Mamori::Collection::Error");
+    assert!(
+        failure.iter().any(|e| e.configuration["resourceType"] == "AWS::IAM::ServerCertificate"
+            && e.configuration["operation"] == "ListServerCertificates"),
+        "{failure:?}"
+    );
+    let findings = collected.findings("iam-server-certificate-expiration-check");
+    assert_eq!(findings.len(), 1, "one ERROR for the account, not an empty pass: {findings:?}");
+    assert_eq!(findings[0].1, Status::Error);
 }

@@ -59,7 +59,8 @@ async fn function(lambda: &aws_sdk_lambda::Client, name: &str, grant: Option<(&s
     }
 }
 
-async fn seed(config: &SdkConfig) {
+/// The execution role moto requires before it creates a function.
+async fn function_role(config: &SdkConfig) {
     let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
     aws_sdk_iam::Client::new(config)
@@ -69,6 +70,10 @@ async fn seed(config: &SdkConfig) {
         .send()
         .await
         .unwrap();
+}
+
+async fn seed(config: &SdkConfig) {
+    function_role(config).await;
     let home = lambda_in(config, "us-east-1");
     function(&home, "private-fn", None).await;
     function(&home, "partner-fn", Some(("arn:aws:iam::444455556666:root", None, None))).await;
@@ -176,4 +181,63 @@ async fn refused_calls_become_errors() {
         ],
         "{found:?}"
     );
+}
+
+/// Credentials in environment variables reach `mamori-lambda-function-no-secrets-in-environment`
+/// redacted: the scanner's findings are recorded, never the values. AWS's example key is
+/// allowed, as the secret scanner allows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_environments_are_found_and_recorded_redacted() {
+    let Some(server) = MotoServer::start() else { return };
+    let config = server.sdk_config().await;
+    function_role(&config).await;
+    let lambda = lambda_in(&config, "us-east-1");
+    // Built at run time so that no scanner flags this file.
+    let key_id = ["AKIA", "Q2WE", "R4TY", "U6IO", "P8AS"].concat();
+    let secret = ["abcdEFGH", "ijklMNOP", "qrstUVWX", "yz012345", "6789+/ab"].concat();
+    let environments: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "leaky-fn",
+            vec![("DEPLOY_KEY_ID", key_id.as_str()), ("AWS_SECRET_ACCESS_KEY", secret.as_str()), ("STAGE", "prod")],
+        ),
+        ("example-fn", vec![("DOCS_KEY", "AKIAIOSFODNN7EXAMPLE")]),
+        ("clean-fn", vec![("STAGE", "prod")]),
+    ];
+    for (name, variables) in &environments {
+        let mut environment = aws_sdk_lambda::types::Environment::builder();
+        for (key, value) in variables {
+            environment = environment.variables(*key, *value);
+        }
+        lambda
+            .create_function()
+            .function_name(*name)
+            .runtime(Runtime::Python312)
+            .role(format!("arn:aws:iam::{ACCOUNT}:role/function-role"))
+            .handler("app.handler")
+            .code(FunctionCode::builder().zip_file(Blob::new(EMPTY_ZIP)).build())
+            .environment(environment.build())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let collected = common::collect_current(&config, &["lambda"], &["us-east-1"]).await;
+    let functions = collected.of_type("AWS::Lambda::Function");
+    let leaky = functions.iter().find(|f| f.resource_id == "leaky-fn").unwrap();
+    let found = &leaky.supplementary_configuration["EnvironmentSecrets"];
+    assert_eq!(found[0]["variable"], "AWS_SECRET_ACCESS_KEY", "by variable name");
+    assert_eq!(found[0]["kind"], "aws-secret-access-key");
+    assert_eq!(found[1]["variable"], "DEPLOY_KEY_ID");
+    assert_eq!(found[1]["kind"], "aws-access-key-id");
+    for function in &functions {
+        let written = serde_json::to_string(function).unwrap();
+        assert!(!written.contains(&key_id) && !written.contains(&secret), "no value is written: {written}");
+    }
+    let findings = collected.findings("mamori-lambda-function-no-secrets-in-environment");
+    assert_eq!(
+        statuses(&findings),
+        vec![("clean-fn", Status::Pass), ("example-fn", Status::Pass), ("leaky-fn", Status::Fail)],
+        "{findings:?}"
+    );
+    assert!(findings[2].2.contains("DEPLOY_KEY_ID (AKIA****P8AS)"), "{findings:?}");
 }

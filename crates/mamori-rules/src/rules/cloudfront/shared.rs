@@ -24,3 +24,14 @@ pub(super) fn distribution_name(item: &ConfigItem) -> String {
         None => item.resource_id.clone(),
     }
 }
+
+/// The custom certificate a viewer certificate serves (ACM ARN or IAM certificate id), `None`
+/// for CloudFront's default certificate.
+pub(super) fn custom_certificate(certificate: &Value) -> Option<&str> {
+    if certificate.get("cloudFrontDefaultCertificate").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    ["acmCertificateArn", "iAMCertificateId"]
+        .iter()
+        .find_map(|key| certificate.get(*key).and_then(Value::as_str).filter(|value| !value.is_empty()))
+}

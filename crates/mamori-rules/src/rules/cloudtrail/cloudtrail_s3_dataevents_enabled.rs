@@ -32,10 +32,10 @@ static META: RuleMeta = RuleMeta {
     stride: Stride::Repudiation,
     cis: &[],
     fsbp: &[],
-    notes: "Any read/write type counts, as in AWS, so this rule alone does not show CIS 3.8 (write events) or 3.9 (read events); a bucket counts only when selected whole (a key-prefix selector does not cover the bucket). The trail must be logging. A trail whose hasCustomEventSelectors is false keeps AWS's default selector, which records no data events. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
+    notes: "Any read/write type counts, as in AWS; CIS 3.8 (write events) and 3.9 (read events) are cloudtrail-all-write-s3-data-event-check and cloudtrail-all-read-s3-data-event-check; a bucket counts only when selected whole (a key-prefix selector does not cover the bucket). The trail must be logging. A trail whose hasCustomEventSelectors is false keeps AWS's default selector, which records no data events. Organization trails count for member accounts, so notes are gathered over the whole inventory and a collection failure on trails or account records turns the verdicts on the failing account into ERROR (the evaluator limits inventory-wide failures to their account).",
 };
 
-fn describe(data: &S3Data) -> String {
+pub(super) fn describe(data: &S3Data) -> String {
     let mut parts = Vec::new();
     if data.all {
         parts.push(if data.except.is_empty() {

@@ -141,7 +141,12 @@ pub(super) struct Trail {
     pub log_group: Fact<Option<String>>,
     pub logging: Fact<bool>,
     pub management: Fact<Management>,
+    /// S3 data events of any kind (read or write).
     pub s3_data: Fact<S3Data>,
+    /// S3 data events that include reads (`ReadOnly` or `All`).
+    pub s3_read: Fact<S3Data>,
+    /// S3 data events that include writes (`WriteOnly` or `All`).
+    pub s3_write: Fact<S3Data>,
 }
 
 impl Trail {
@@ -163,7 +168,9 @@ impl Trail {
             log_group: optional_text(item, "cloudWatchLogsLogGroupArn"),
             logging: is_logging(item, &name),
             management: management_fact(&selectors, custom),
-            s3_data: s3_data_fact(&selectors, custom),
+            s3_data: s3_data_fact(&selectors, custom, Access::Any),
+            s3_read: s3_data_fact(&selectors, custom, Access::Read),
+            s3_write: s3_data_fact(&selectors, custom, Access::Write),
             arn,
             name,
             owner,
@@ -416,9 +423,9 @@ fn management_fact(selectors: &Fact<Option<Selectors>>, custom: Option<bool>) ->
 /// present: AWS answers the default one for such a trail (no data resources), so reading it
 /// changes nothing there, while moto reports `HasCustomEventSelectors` false even after
 /// PutEventSelectors and answers the selectors it was given.
-fn s3_data_fact(selectors: &Fact<Option<Selectors>>, custom: Option<bool>) -> Fact<S3Data> {
+fn s3_data_fact(selectors: &Fact<Option<Selectors>>, custom: Option<bool>, access: Access) -> Fact<S3Data> {
     match (custom, selectors) {
-        (_, Ok(Some(selectors))) => Ok(s3_data_of(selectors)),
+        (_, Ok(Some(selectors))) => Ok(s3_data_of(selectors, access)),
         (Some(false), _) | (_, Ok(None)) => Ok(S3Data::default()),
         (_, Err(reason)) => Err(reason.clone()),
     }
@@ -496,9 +503,42 @@ fn whole_bucket(arn: &str) -> Option<String> {
     }
 }
 
-fn s3_data_of(selectors: &Selectors) -> S3Data {
+/// Which data events a question is about: any, or those that include reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    Any,
+    Read,
+    Write,
+}
+
+impl Access {
+    /// Whether a basic selector's `readWriteType` (`All`, `ReadOnly`, `WriteOnly`) records it.
+    fn basic(self, read_write_type: &str) -> bool {
+        match self {
+            Access::Any => true,
+            Access::Read => !read_write_type.eq_ignore_ascii_case("WriteOnly"),
+            Access::Write => !read_write_type.eq_ignore_ascii_case("ReadOnly"),
+        }
+    }
+
+    /// Whether an advanced selector's `readOnly` equality values (none: both) record it.
+    fn advanced(self, read_only: &[&str]) -> bool {
+        match self {
+            Access::Any => true,
+            _ if read_only.is_empty() => true,
+            Access::Read => read_only.contains(&"true"),
+            Access::Write => read_only.contains(&"false"),
+        }
+    }
+}
+
+fn s3_data_of(selectors: &Selectors, access: Access) -> S3Data {
     let mut data = S3Data::default();
     for selector in &selectors.basic {
+        let kind = field(selector, "readWriteType").and_then(Value::as_str).unwrap_or("All");
+        if !access.basic(kind) {
+            continue;
+        }
         for resource in as_list(field(selector, "dataResources")) {
             if field(resource, "type").and_then(Value::as_str) != Some("AWS::S3::Object") {
                 continue;
@@ -515,6 +555,14 @@ fn s3_data_of(selectors: &Selectors) -> S3Data {
     for selector in &selectors.advanced {
         let conditions = field_selectors(selector);
         if !is(&conditions, "eventCategory", "Data") || !is(&conditions, "resources.type", "AWS::S3::Object") {
+            continue;
+        }
+        let read_only: Vec<&str> = conditions
+            .iter()
+            .filter(|(name, operator, _)| name == "readOnly" && operator == "equals")
+            .flat_map(|(_, _, values)| values.iter().map(String::as_str))
+            .collect();
+        if !access.advanced(&read_only) {
             continue;
         }
         let arns: Vec<&(String, String, Vec<String>)> =

@@ -70,10 +70,16 @@ fn blocked(params: &Params) -> Result<Blocked, String> {
 
 fn judge(group: &GroupView<'_>, params: &Params) -> (Status, String) {
     let derived = params.derived(blocked);
-    let (blocked, listed) = match derived.as_ref() {
-        Ok(Blocked { ranges, listed }) => (ranges, listed),
-        Err(reason) => return (Status::Error, reason.clone()),
-    };
+    match derived.as_ref() {
+        Ok(Blocked { ranges, listed }) => judge_ports(group, ranges, listed),
+        Err(reason) => (Status::Error, reason.clone()),
+    }
+}
+
+/// The verdict on a group for TCP `blocked` ranges (described as `listed` when passing): FAIL
+/// on an inbound permission open to the internet on one of them, ERROR when only a prefix list
+/// missing from the inventory might be. Shared with `mamori-restricted-data-store-ports`.
+pub(super) fn judge_ports(group: &GroupView<'_>, blocked: &[(i64, i64)], listed: &str) -> (Status, String) {
     let mut open = Vec::new();
     let mut unknown = None;
     for rule in group.ingress {

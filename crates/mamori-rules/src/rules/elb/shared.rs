@@ -28,3 +28,42 @@ pub(super) fn field_str<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 pub(super) fn load_balancer_name(item: &ConfigItem) -> &str {
     field_str(&item.configuration, "loadBalancerName").or(item.resource_name.as_deref()).unwrap_or(&item.resource_id)
 }
+
+/// The ELBv2 load balancer's `type` (`application`, `network`, `gateway`), lower-case.
+pub(super) fn v2_type(item: &ConfigItem) -> Result<String, String> {
+    field_str(&item.configuration, "type").map(str::to_ascii_lowercase).ok_or_else(|| {
+        format!("load balancer {} has no `configuration.type` in the inventory", load_balancer_name(item))
+    })
+}
+
+/// The value of one ELBv2 attribute from the supplementary `LoadBalancerAttributes` list
+/// (`None` when the list does not hold the key); an error when the list was not collected.
+pub(super) fn v2_attribute(item: &ConfigItem, key: &str) -> Result<Option<String>, String> {
+    let attributes = crate::support::item::supplementary(item, "LoadBalancerAttributes")?.ok_or_else(|| {
+        format!("load balancer {} has no LoadBalancerAttributes in the inventory", load_balancer_name(item))
+    })?;
+    Ok(crate::support::item::as_list(Some(attributes))
+        .into_iter()
+        .find(|attribute| field_str(attribute, "key") == Some(key))
+        .and_then(|attribute| field(attribute, "value"))
+        .map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_owned)))
+}
+
+/// A Classic Load Balancer's supplementary `LoadBalancerAttributes` object.
+pub(super) fn classic_attributes(item: &ConfigItem) -> Result<&Value, String> {
+    crate::support::item::supplementary(item, "LoadBalancerAttributes")?.ok_or_else(|| {
+        format!("Classic Load Balancer {} has no LoadBalancerAttributes in the inventory", load_balancer_name(item))
+    })
+}
+
+/// Whether an ELBv2 load balancer is an Application Load Balancer; records ERROR (and answers
+/// false) when its type is not in the inventory.
+pub(super) fn is_application(item: &ConfigItem, cx: &mut crate::Cx<'_>) -> bool {
+    match v2_type(item) {
+        Ok(kind) => kind == "application",
+        Err(reason) => {
+            cx.error(item, reason);
+            false
+        }
+    }
+}

@@ -5,21 +5,27 @@
 mod access_keys_rotated;
 mod iam_password_policy;
 mod iam_root_access_key_check;
+mod iam_server_certificate_expiration_check;
 mod iam_user_mfa_enabled;
 mod iam_user_unused_credentials_check;
 mod mamori_account_in_use;
 mod mamori_iam_user_machine_credentials;
+mod mamori_iam_user_single_active_access_key;
 mod mfa_enabled_for_iam_console_access;
 mod root_account_hardware_mfa_enabled;
 mod root_account_mfa_enabled;
 // (end of credential rule modules)
 
 // Policies and their attachments.
+mod iam_customer_policy_blocked_kms_actions;
+mod iam_inline_policy_blocked_kms_actions;
 mod iam_no_inline_policy_check;
+mod iam_policy_blacklisted_check;
 mod iam_policy_in_use;
 mod iam_policy_no_statements_with_admin_access;
 mod iam_policy_no_statements_with_full_access;
 mod iam_user_no_policies_check;
+mod mamori_iam_policy_no_privilege_escalation;
 mod mamori_iam_user_access_key_ip_restricted;
 // (end of policy rule modules)
 
@@ -37,6 +43,8 @@ pub const RULES: &[&dyn Rule] = &[
     &iam_user_unused_credentials_check::IamUserUnusedCredentialsCheck,
     &mamori_iam_user_machine_credentials::MamoriIamUserMachineCredentials,
     &mamori_account_in_use::MamoriAccountInUse,
+    &mamori_iam_user_single_active_access_key::MamoriIamUserSingleActiveAccessKey,
+    &iam_server_certificate_expiration_check::IamServerCertificateExpirationCheck,
     // (end of credential rules)
     // policy rules
     &iam_user_no_policies_check::IamUserNoPoliciesCheck,
@@ -45,5 +53,9 @@ pub const RULES: &[&dyn Rule] = &[
     &iam_no_inline_policy_check::IamNoInlinePolicyCheck,
     &iam_policy_in_use::IamPolicyInUse,
     &mamori_iam_user_access_key_ip_restricted::MamoriIamUserAccessKeyIpRestricted,
+    &iam_policy_blacklisted_check::IamPolicyBlacklistedCheck,
+    &mamori_iam_policy_no_privilege_escalation::MamoriIamPolicyNoPrivilegeEscalation,
+    &iam_customer_policy_blocked_kms_actions::IamCustomerPolicyBlockedKmsActions,
+    &iam_inline_policy_blocked_kms_actions::IamInlinePolicyBlockedKmsActions,
     // (end of policy rules)
 ];

@@ -34,7 +34,7 @@ static META: RuleMeta = RuleMeta {
 const ALGORITHMS: [&str; 3] = ["AES256", "aws:kms", "aws:kms:dsse"];
 
 /// The default algorithm of the first encryption rule that sets one.
-fn default_algorithm(configuration: &Value) -> Option<String> {
+pub(super) fn default_algorithm(configuration: &Value) -> Option<String> {
     let rules = configuration.get("rules").or_else(|| configuration.get("Rules"));
     as_list(rules).into_iter().find_map(|rule| {
         let default = rule
