@@ -1,5 +1,6 @@
 //! AWS Config's configuration recorders (account field `configRecorders`): what each records
-//! and whether it is recording.
+//! and whether it is recording; and its delivery channels (`configDeliveryChannels`), without
+//! which a recorder cannot start (the recorder fixer plans from them).
 //!
 //! A recorder's settings and its status come from two calls; the field is written only when
 //! both answered, since a recorder without its status cannot be judged and one without its
@@ -13,13 +14,18 @@ use super::{iso_or_null, CollectFuture, Cx};
 use crate::client;
 
 const FIELD: &str = "configRecorders";
+const CHANNELS_FIELD: &str = "configDeliveryChannels";
 
 pub(crate) const COLLECTOR: Collector = Collector {
     name: "config",
     placement: Placement::Regional,
     resource_types: &[],
-    account_fields: &[FIELD],
-    actions: &["config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"],
+    account_fields: &[FIELD, CHANNELS_FIELD],
+    actions: &[
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+        "config:DescribeDeliveryChannels",
+    ],
     run,
 };
 
@@ -29,6 +35,31 @@ fn run(cx: &Cx) -> CollectFuture<'_> {
 
 async fn collect(cx: &Cx) {
     let config = client!(cx, aws_sdk_config);
+    futures_util::future::join(recorders(cx, &config), delivery_channels(cx, &config)).await;
+}
+
+async fn delivery_channels(cx: &Cx, config: &aws_sdk_config::Client) {
+    match cx.call("config", config.describe_delivery_channels().send()).await {
+        Ok(output) => {
+            let channels: Vec<Value> = output
+                .delivery_channels()
+                .iter()
+                .map(|channel| {
+                    json!({
+                        "name": channel.name(),
+                        "s3BucketName": channel.s3_bucket_name(),
+                        "s3KeyPrefix": channel.s3_key_prefix(),
+                        "snsTopicARN": channel.sns_topic_arn(),
+                    })
+                })
+                .collect();
+            cx.account_field(CHANNELS_FIELD, Value::Array(channels));
+        }
+        Err(err) => cx.account_field_failed(CHANNELS_FIELD, "DescribeDeliveryChannels", &err),
+    }
+}
+
+async fn recorders(cx: &Cx, config: &aws_sdk_config::Client) {
     let recorders = match cx.call("config", config.describe_configuration_recorders().send()).await {
         Ok(output) => output.configuration_recorders.unwrap_or_default(),
         Err(err) => return cx.account_field_failed(FIELD, "DescribeConfigurationRecorders", &err),

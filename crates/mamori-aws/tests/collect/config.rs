@@ -78,6 +78,9 @@ async fn recorders_reach_the_rule() {
     assert_eq!(recorders.as_array().map(Vec::len), Some(1), "{recorders}");
     let recorder = &recorders[0];
     assert_eq!(recorder["name"], json!("default"));
+    // Delivery channels were put where the recorder was started, none where it never was.
+    assert_eq!(home.configuration["configDeliveryChannels"][0]["s3BucketName"], json!("config-history"));
+    assert_eq!(record(&collected.items, "ap-southeast-2").configuration["configDeliveryChannels"], json!([]));
     assert_eq!(
         recorder["roleARN"],
         json!(format!("arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"))
@@ -151,6 +154,7 @@ async fn config_needs_only_its_listed_actions() {
     assert!(collected.attribute_errors().is_empty(), "{:?}", collected.attribute_errors());
     for region in REGIONS {
         assert!(record(&collected.items, region).configuration["configRecorders"].is_array(), "{region}");
+        assert!(record(&collected.items, region).configuration["configDeliveryChannels"].is_array(), "{region}");
     }
     assert_eq!(collected.summary.services["config"].errors, 0);
 }

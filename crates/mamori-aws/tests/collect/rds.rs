@@ -206,10 +206,10 @@ async fn refused_calls_become_errors() {
     let mut errors = collected.of_type("Mamori::Collection::Error");
     errors.sort_by_key(|e| e.configuration["operation"].to_string());
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert_eq!(errors[0].configuration["resourceType"], json!("AWS::RDS::DBCluster"));
-    assert_eq!(errors[0].configuration["operation"], json!("DescribeDBClusters"));
-    assert_eq!(errors[1].configuration["resourceType"], json!("AWS::RDS::DBClusterSnapshot"));
-    assert_eq!(errors[1].configuration["operation"], json!("DescribeDBClusterSnapshots"));
+    assert_eq!(errors[0].configuration["resourceType"], json!("AWS::RDS::DBClusterSnapshot"));
+    assert_eq!(errors[0].configuration["operation"], json!("DescribeDBClusterSnapshots"));
+    assert_eq!(errors[1].configuration["resourceType"], json!("AWS::RDS::DBCluster"));
+    assert_eq!(errors[1].configuration["operation"], json!("DescribeDBClusters"));
     assert!(collected.of_type("AWS::RDS::DBClusterSnapshot").is_empty());
     assert!(collected.of_type("AWS::RDS::DBCluster").is_empty());
     assert_eq!(collected.of_type("AWS::RDS::DBInstance").len(), 2);
