@@ -46,15 +46,32 @@ pub struct Correction {
 }
 
 /// Every correction the front makes.
-pub const CORRECTIONS: &[Correction] = &[Correction {
-    operation: "s3:GetBucketVersioning",
-    moto: "the configuration under a `GetBucketVersioningResponse` root element",
-    aws: "the configuration under a `VersioningConfiguration` root element (the SDK rejects any other root, \
+pub const CORRECTIONS: &[Correction] = &[
+    Correction {
+        operation: "s3:GetBucketVersioning",
+        moto: "the configuration under a `GetBucketVersioningResponse` root element",
+        aws: "the configuration under a `VersioningConfiguration` root element (the SDK rejects any other root, \
           so every bucket's versioning would be unreadable)",
-    applies: is_get_bucket_versioning,
-    from: "GetBucketVersioningResponse",
-    to: "VersioningConfiguration",
-}];
+        applies: is_get_bucket_versioning,
+        from: "GetBucketVersioningResponse",
+        to: "VersioningConfiguration",
+    },
+    Correction {
+        operation: "ec2:DescribeInstances",
+        moto: "no `virtualizationType` for an instance launched from a registered image (RegisterImage drops \
+           the VirtualizationType it is given, and DescribeInstances then leaves the field out)",
+        aws: "`virtualizationType` on every instance; `hvm` for the instance types the demo and the tests \
+          launch, which are HVM-only (paravirtual exists only on previous-generation types)",
+        applies: is_describe_instances,
+        from: "<hypervisor>xen</hypervisor>",
+        to: "<hypervisor>xen</hypervisor><virtualizationType>hvm</virtualizationType>",
+    },
+];
+
+/// EC2 DescribeInstances (query protocol, `Action=DescribeInstances`).
+fn is_describe_instances(req: &RequestInfo) -> bool {
+    req.service() == Some("ec2") && req.operation() == Some("DescribeInstances")
+}
 
 /// S3 GetBucketVersioning: `GET /<bucket>?versioning` (path style, as the tests and the demo
 /// address buckets) or `GET /?versioning` on a virtual-hosted bucket.
