@@ -74,6 +74,9 @@ mod release_profile {
             .iter()
             .filter(|name| !manifest.contains(&format!("[profile.release.package.{name}]\nopt-level = 0\n")))
             .collect();
-        assert!(missing.is_empty(), "add `[profile.release.package.<name>] opt-level = 0` to Cargo.toml for {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "add `[profile.release.package.<name>] opt-level = 0` to Cargo.toml for {missing:?}"
+        );
     }
 }
