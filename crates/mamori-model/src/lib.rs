@@ -20,6 +20,7 @@ mod stamp;
 pub mod suggest;
 mod target_kind;
 pub mod time;
+pub mod watch;
 
 pub use counts::{score_text, SeverityCounts, StatusCounts};
 pub use escape::escape_controls;
