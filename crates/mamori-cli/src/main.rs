@@ -19,6 +19,7 @@ mod exceptions_cmd;
 mod export_cmd;
 mod frameworks_cmd;
 mod history_cmd;
+mod incidents_cmd;
 mod interrupt;
 mod notify_cmd;
 mod output;
@@ -101,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         command: remediate_cmd::RemediateCommand,
     },
+    /// The incidents `mamori watch` recorded: what happened, who did it, what was done.
+    Incidents {
+        #[command(subcommand)]
+        command: incidents_cmd::IncidentsCommand,
+    },
 }
 
 #[derive(Args)]
@@ -181,6 +187,7 @@ fn main() -> ExitCode {
         Command::Exceptions { command } => exceptions_cmd::run(command, out),
         Command::Notify { command } => notify_cmd::run(command, out),
         Command::Remediate { command } => remediate_cmd::run(command, out),
+        Command::Incidents { command } => incidents_cmd::run(command, out),
     };
     // What is still buffered (a last line without its newline) fails here, not unseen at exit.
     match result.and_then(|code| Ok(out.flush().map(|()| code)?)) {

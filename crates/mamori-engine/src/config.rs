@@ -72,6 +72,10 @@ pub struct ConfigFile {
     /// `[remediation]`: modes per rule, filters, safety belts and the settings fixers need.
     #[serde(default)]
     pub remediation: mamori_model::remediation::RemediationSection,
+    /// `[watch]`: the event responders of `mamori watch`, their thresholds and the principals
+    /// none of them acts on.
+    #[serde(default)]
+    pub watch: mamori_model::watch::WatchSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +198,14 @@ impl Config {
                 return Err(unknown_rule(format!("{} [remediation.rule.{id}]", self.origin()), id, &known));
             }
         }
+        Ok(section)
+    }
+
+    /// `[watch]`, checked: excluded principals are ARNs, thresholds and windows are positive.
+    /// (Responder names are checked by `mamori watch` against its registry.)
+    pub fn watch(&self) -> Result<&mamori_model::watch::WatchSection, ConfigError> {
+        let section = &self.file.watch;
+        section.validate().map_err(|message| ConfigError::Invalid { origin: self.origin(), message })?;
         Ok(section)
     }
 
@@ -434,6 +446,25 @@ mod tests {
         assert!(err.contains("max_percent = 120"), "{err}");
         let err = config("[remediation]\nmax_change = 1\n").unwrap_err().to_string();
         assert!(err.contains("max_change"), "{err}");
+    }
+
+    #[test]
+    fn watch_section_is_read_and_checked() {
+        let loaded = config(
+            "[watch]\nexcluded_principals = [\"arn:aws:iam::*:role/BreakGlass\"]\n\
+             [watch.responders.repeat_offender]\nenabled = true\nthreshold = 3\nwindow = \"12h\"\n",
+        )
+        .unwrap();
+        let section = loaded.watch().unwrap();
+        assert!(section.enabled("repeat_offender") && !section.enabled("cloudtrail_tampering"));
+        assert!(section.is_excluded("repeat_offender", "arn:aws:iam::111122223333:role/BreakGlass"));
+        assert_eq!(section.window_seconds("repeat_offender", 86_400), 43_200);
+
+        let err = config("[watch.responders.repeat_offender]\nwindow = \"soon\"\n").unwrap().watch().unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("mamori.toml") && err.contains("[watch.responders.repeat_offender] window"), "{err}");
+        let err = config("[watch.responders.repeat_offender]\nenable = true\n").unwrap_err().to_string();
+        assert!(err.contains("enable") && err.contains("line 2"), "{err}");
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! checked against AWS's own documented semantics. This crate defines that record
 //! ([`ConfigItem`]), the findings rules produce ([`Finding`]), the streaming readers
 //! ([`read_inventory`]), and the counts of checks that every view of a run shares
-//! ([`StatusCounts`], [`SeverityCounts`], the compliance score). It never calls AWS.
+//! ([`StatusCounts`], [`SeverityCounts`], the compliance score), and the CloudTrail events
+//! `mamori watch` reacts to ([`event`]). It never calls AWS.
 
 mod counts;
 mod escape;
+pub mod event;
 mod finding;
 mod item;
 mod read;
@@ -18,6 +20,7 @@ mod stamp;
 pub mod suggest;
 mod target_kind;
 pub mod time;
+pub mod watch;
 
 pub use counts::{score_text, SeverityCounts, StatusCounts};
 pub use escape::escape_controls;

@@ -23,6 +23,7 @@ mod remediation;
 mod runs;
 mod schema;
 mod transitions;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use remediation::{ActionKind, ActionOutcome, ActionRecord, NewAction};
 pub use runs::{RunState, RunSummary, StoredFinding};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use transitions::{classify, Diff, Transition, TransitionKind};
+pub use watch::{Claim, EventRecord, EventState, Incident, NewIncident};
 
 /// A run's id: increasing with time.
 pub type RunId = i64;
@@ -74,6 +76,10 @@ pub enum StoreError {
         "store `{path}`: runs {previous} and {current} have different scopes (`{previous_scope}` vs `{current_scope}`): their findings cannot be compared"
     )]
     ScopeMismatch { path: PathBuf, previous: RunId, current: RunId, previous_scope: String, current_scope: String },
+    #[error("store `{path}`: event `{event_id}` is not claimed (claim it before finishing it; a handled event is finished once)")]
+    NotClaimed { path: PathBuf, event_id: String },
+    #[error("store `{path}`: no incident {id} (see `mamori incidents list`)")]
+    UnknownIncident { path: PathBuf, id: i64 },
     #[error("store `{path}`: {message}")]
     NotEnoughRuns { path: PathBuf, message: String },
     #[error("store `{path}`: {message}")]

@@ -119,6 +119,51 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX remediation_by_plan ON remediation_actions (plan_id, finding_id);
     "#,
+    // 4: `mamori watch`: every message it received (an event, keyed by CloudTrail's eventID so
+    // that a duplicate delivery is acknowledged and never acted on twice, or a malformed
+    // message with the reason), and the incidents responders recorded about events.
+    r#"
+    CREATE TABLE watch_events (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id           TEXT UNIQUE,
+        message_id         TEXT NOT NULL,
+        event_source       TEXT,
+        event_name         TEXT,
+        account_id         TEXT,
+        region             TEXT,
+        principal_arn      TEXT,
+        logged_arn         TEXT,
+        source_ip          TEXT,
+        user_agent         TEXT,
+        event_time         INTEGER,
+        request_parameters TEXT,
+        raw                TEXT,
+        state              TEXT NOT NULL CHECK (state IN ('claimed', 'handled', 'failed', 'malformed')),
+        outcome            TEXT NOT NULL DEFAULT '',
+        detail             TEXT NOT NULL DEFAULT '',
+        attempts           INTEGER NOT NULL DEFAULT 1,
+        duplicates         INTEGER NOT NULL DEFAULT 0,
+        received_at        INTEGER NOT NULL,
+        finished_at        INTEGER
+    );
+    CREATE TABLE incidents (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id      TEXT NOT NULL REFERENCES watch_events (event_id),
+        responder     TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        account_id    TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        resource      TEXT NOT NULL,
+        principal_arn TEXT,
+        source_ip     TEXT,
+        user_agent    TEXT,
+        event_time    INTEGER NOT NULL,
+        summary       TEXT NOT NULL,
+        action        TEXT NOT NULL,
+        recorded_at   INTEGER NOT NULL
+    );
+    CREATE INDEX incidents_by_principal ON incidents (principal_arn, event_time);
+    "#,
 ];
 
 /// The schema version this code writes and reads.
