@@ -5,8 +5,7 @@
 
 use mamori_model::{ConfigItem, Severity};
 
-use super::shared::{load_balancer_name, CLASSIC_TYPE};
-use crate::support::item::as_list;
+use super::shared::{judge_zone_count, CLASSIC_TYPE};
 use crate::{Cx, ParamKind, ParamSpec, Rule, RuleMeta, Stride};
 
 pub struct ClbMultipleAz;
@@ -37,19 +36,6 @@ impl Rule for ClbMultipleAz {
     }
 
     fn evaluate(&self, item: &ConfigItem, cx: &mut Cx<'_>) {
-        let name = load_balancer_name(item);
-        let zones = match crate::support::item::required(item, "availabilityZones") {
-            Ok(zones) => as_list(Some(zones)).len() as i64,
-            Err(reason) => return cx.error(item, reason),
-        };
-        let minimum = cx.params().int("minAvailabilityZones").unwrap_or(2);
-        if zones >= minimum {
-            cx.pass(item, format!("Classic Load Balancer {name} spans {zones} Availability Zones"))
-        } else {
-            cx.fail(
-                item,
-                format!("Classic Load Balancer {name} spans {zones} Availability Zone(s), fewer than {minimum}"),
-            )
-        }
+        judge_zone_count(item, cx, "Classic Load Balancer")
     }
 }

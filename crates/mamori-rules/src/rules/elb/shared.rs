@@ -29,6 +29,23 @@ pub(super) fn load_balancer_name(item: &ConfigItem) -> &str {
     field_str(&item.configuration, "loadBalancerName").or(item.resource_name.as_deref()).unwrap_or(&item.resource_id)
 }
 
+/// The verdict of both multi-AZ rules (AWS Config's `clb-multiple-az`, `elbv2-multiple-az`):
+/// at least `minAvailabilityZones` (default 2) zones in `availabilityZones`; absent is ERROR.
+/// `kind` names the load balancer in messages.
+pub(super) fn judge_zone_count(item: &ConfigItem, cx: &mut crate::Cx<'_>, kind: &str) {
+    let name = load_balancer_name(item);
+    let zones = match crate::support::item::required(item, "availabilityZones") {
+        Ok(zones) => crate::support::item::as_list(Some(zones)).len() as i64,
+        Err(reason) => return cx.error(item, reason),
+    };
+    let minimum = cx.params().int("minAvailabilityZones").unwrap_or(2);
+    if zones >= minimum {
+        cx.pass(item, format!("{kind} {name} spans {zones} Availability Zones"))
+    } else {
+        cx.fail(item, format!("{kind} {name} spans {zones} Availability Zone(s), fewer than {minimum}"))
+    }
+}
+
 /// The ELBv2 load balancer's `type` (`application`, `network`, `gateway`), lower-case.
 pub(super) fn v2_type(item: &ConfigItem) -> Result<String, String> {
     field_str(&item.configuration, "type").map(str::to_ascii_lowercase).ok_or_else(|| {
